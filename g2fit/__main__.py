@@ -1,0 +1,3 @@
+from g2fit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""The command line: parse, call the library, print. `g2fit COMMAND --help` for each command.
+
+Bad input ends with one line on stderr, `g2fit: error: ...`, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+
+from g2fit import __version__
+from g2fit.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.errors import InputError
+from g2fit.physics import OBSERVABLES, observables
+
+EXIT_BAD_INPUT = 2
+DESCRIPTION = "Fits and inference for the vector-like lepton model of muon (g-2), arXiv:2106.01373."
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit with code 2."""
+    print(f"g2fit: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text!r}")
+    return value
+
+
+def _positive_mass(text: str) -> float:
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive mass in GeV, got {text!r}")
+    return value
+
+
+def _constant_override(text: str) -> tuple[str, float]:
+    names = [f.name for f in dataclasses.fields(Constants) if f.name != "y_t_override"]
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    if name == "y_t":
+        name = "y_t_override"
+    elif name not in names:
+        raise argparse.ArgumentTypeError(
+            f"unknown constant {name!r}; valid: {', '.join([*names, 'y_t'])}"
+        )
+    return name, _finite(value)
+
+
+def _constants_from(overrides: list[tuple[str, float]]) -> Constants:
+    try:
+        return dataclasses.replace(DEFAULT_CONSTANTS, **dict(overrides))
+    except ValueError as error:
+        fail(f"argument --set: {error}")
+
+
+def _add_model_point(parser: argparse.ArgumentParser) -> None:
+    point = parser.add_argument_group("model point (masses in GeV)")
+    point.add_argument("--m-L", type=_positive_mass, required=True, help="doublet mass m_L")
+    point.add_argument("--m-S", type=_positive_mass, required=True, help="singlet mass m_S")
+    for name, help_text in [("Y-L", "Y_L"), ("Y-R", "Y_R"), ("Y-V", "Y_V"), ("Y-Vp", "Y'_V")]:
+        point.add_argument(f"--{name}", type=_finite, required=True, help=f"Yukawa {help_text}")
+    point.add_argument(
+        "--cutoff", type=_positive_mass, default=1e5, help="Lambda of eq. 4 (default 1e5 GeV)"
+    )
+    point.add_argument(
+        "--no-two-loop-top", action="store_true", help="leave eq. 14 out of delta_amu"
+    )
+    point.add_argument(
+        "--set",
+        type=_constant_override,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an SM constant, e.g. --set m_t=173.0 (repeatable)",
+    )
+
+
+def _format_table(rows: list[tuple[str, str, str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}" for a, b, c in rows)
+
+
+def run_observables(args: argparse.Namespace) -> int:
+    constants = _constants_from(args.set)
+    inputs = {
+        "m_L": args.m_L,
+        "m_S": args.m_S,
+        "Y_L": args.Y_L,
+        "Y_R": args.Y_R,
+        "Y_V": args.Y_V,
+        "Y_Vp": args.Y_Vp,
+        "cutoff": args.cutoff,
+        "two_loop_top": not args.no_two_loop_top,
+    }
+    point = {k: v for k, v in inputs.items() if k not in ("cutoff", "two_loop_top")}
+    values = observables(
+        **point, cutoff=args.cutoff, two_loop_top=inputs["two_loop_top"], constants=constants
+    )
+    result = {name: float(np.asarray(value)) for name, value in values.items()}
+    if args.json:
+        document: dict[str, Any] = {
+            "g2fit_version": __version__,
+            "inputs": inputs,
+            "constants": constants.as_dict(),
+            "observables": result,
+        }
+        print(json.dumps(document, indent=2, sort_keys=True))
+        return 0
+    rows = [("observable", "value", "meaning")]
+    rows += [(name, f"{result[name]:.6e}", OBSERVABLES[name]) for name in OBSERVABLES]
+    print(_format_table(rows))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="g2fit", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"g2fit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    obs = commands.add_parser("observables", help="the model's observables at one parameter point")
+    _add_model_point(obs)
+    obs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    obs.set_defaults(run=run_observables)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `g2fit` and `python -m g2fit`; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except InputError as error:
+        fail(str(error))

@@ -1,0 +1,157 @@
+"""Observables of the vector-like lepton model (arXiv:2106.01373, eqs. 4, 12, 14, 16).
+
+Every function broadcasts over numpy arrays; masses in GeV, Yukawas dimensionless.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from g2fit.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.errors import InputError
+from g2fit.loops import log_ratio_over_difference_of_squares, r_divided_difference
+
+FloatArray = NDArray[np.float64]
+
+#: Yukawas beyond this magnitude are outside perturbation theory (warned about, allowed).
+PERTURBATIVE_LIMIT = 4.0 * math.pi
+_LOOP = 16.0 * math.pi**2
+
+#: The keys of `observables`, in the order the CLI prints them, with units and meaning.
+OBSERVABLES: dict[str, str] = {
+    "delta_amu": "Delta a_mu, eq. 12 + eq. 14 (eq. 12 alone if the top term is off)",
+    "delta_amu_one_loop": "Delta a_mu, one loop, dimension eight (eq. 12)",
+    "delta_amu_two_loop_top": "Delta a_mu, two loop, top Yukawa (eq. 14)",
+    "delta_mmu_over_mmu": "radiative muon mass over m_mu at cutoff Lambda (eq. 4)",
+    "dgL_W": "delta g_L^W (eq. 16)",
+    "dgL_Znu": "delta g_L^{Z nu} (eq. 16)",
+    "dgL_Zmu": "delta g_L^{Z mu} (eq. 16: zero)",
+    "dgR_Zmu": "delta g_R^{Z mu} (eq. 16)",
+    "R_tau": "Gamma(tau->mu nu nu)/Gamma(tau->e nu nu) = R_tau^SM (1 + dgL_W)^2",
+    "R_W_mu_e": "BR(W->mu nu)/BR(W->e nu) = (1 + dgL_W)^2",
+    "A_mu": "Z-mu asymmetry parameter (gL^2 - gR^2)/(gL^2 + gR^2)",
+    "Gamma_Zmumu_ratio": "Gamma(Z->mu mu) over its SM value, (gL^2 + gR^2)/(gL^2 + gR^2)_SM",
+}
+
+
+class PerturbativityWarning(UserWarning):
+    """A Yukawa coupling beyond |Y| = 4 pi: allowed, but perturbation theory is unreliable."""
+
+
+def _checked_masses(**masses: ArrayLike) -> list[FloatArray]:
+    out = []
+    for name, value in masses.items():
+        array = np.asarray(value, dtype=float)
+        bad = ~(np.isfinite(array) & (array > 0))
+        if np.any(bad):
+            example = array[bad].flat[0]
+            raise InputError(
+                f"{name} must be a finite positive mass in GeV, got {float(example)!r}"
+            )
+        out.append(array)
+    return out
+
+
+def _checked_yukawas(**yukawas: ArrayLike) -> list[FloatArray]:
+    out = []
+    for name, value in yukawas.items():
+        array = np.asarray(value, dtype=float)
+        finite = np.isfinite(array)
+        if not np.all(finite):
+            raise InputError(
+                f"{name} must be a finite number, got {float(array[~finite].flat[0])!r}"
+            )
+        if np.any(np.abs(array) > PERTURBATIVE_LIMIT):
+            warnings.warn(
+                f"{name} outside [-4 pi, 4 pi]: perturbation theory is unreliable there",
+                PerturbativityWarning,
+                stacklevel=3,
+            )
+        out.append(array)
+    return out
+
+
+def mixing_factor(m_L: ArrayLike, m_S: ArrayLike, Y_V: ArrayLike, Y_Vp: ArrayLike) -> FloatArray:
+    """c = Y_V m_S / m_L + Y'_V, the common factor of eqs. 4, 12 and 14."""
+    factor: FloatArray = np.asarray(Y_V) * np.asarray(m_S) / np.asarray(m_L) + np.asarray(Y_Vp)
+    return factor
+
+
+def muon_mass_bracket(m_L: ArrayLike, m_S: ArrayLike, cutoff: ArrayLike) -> FloatArray:
+    """The bracket of eq. 4 (L = cutoff, GeV), dimensionless:
+
+    m_S^2/(m_S^2-m_L^2) log(L^2/m_S^2) + m_L^2/(m_L^2-m_S^2) log(L^2/m_L^2),
+    which equals log(L^2/m^2) - 1 at m_S = m_L = m.
+    """
+    m_L = np.asarray(m_L, dtype=float)
+    m_S = np.asarray(m_S, dtype=float)
+    log_ratio = log_ratio_over_difference_of_squares(m_S, m_L)
+    bracket: FloatArray = 2.0 * np.log(np.asarray(cutoff) / m_S) - m_L * m_L * log_ratio
+    return bracket
+
+
+def observables(
+    m_L: ArrayLike,
+    m_S: ArrayLike,
+    Y_L: ArrayLike,
+    Y_R: ArrayLike,
+    Y_V: ArrayLike,
+    Y_Vp: ArrayLike,
+    *,
+    cutoff: ArrayLike = 1e5,
+    two_loop_top: bool = True,
+    constants: Constants = DEFAULT_CONSTANTS,
+) -> dict[str, FloatArray]:
+    """All observables of the model at the given points (arrays broadcast together).
+
+    m_L, m_S: doublet and singlet masses (GeV); Y_L, Y_R, Y_V, Y_Vp: Yukawas of eq. 3
+    (Y_Vp is Y'_V); cutoff: Lambda of eq. 4 (GeV). `two_loop_top=False` leaves eq. 14 out of
+    `delta_amu` (it is still reported on its own). Keys and meanings: `OBSERVABLES`.
+    """
+    m_L, m_S, cutoff_arr = _checked_masses(m_L=m_L, m_S=m_S, cutoff=cutoff)
+    Y_L, Y_R, Y_V, Y_Vp = _checked_yukawas(Y_L=Y_L, Y_R=Y_R, Y_V=Y_V, Y_Vp=Y_Vp)
+    k = constants
+    shape = np.broadcast_shapes(
+        m_L.shape, m_S.shape, cutoff_arr.shape, Y_L.shape, Y_R.shape, Y_V.shape, Y_Vp.shape
+    )
+
+    coupling = Y_L * Y_R * mixing_factor(m_L, m_S, Y_V, Y_Vp)
+    x = (m_S / k.m_W) ** 2
+    y = (m_L / k.m_W) ** 2
+    # eq. 12 with m_W^2 F(x, y) / (m_S^2 m_L^2) = -r[x, y] / m_W^2
+    one_loop = -6.0 * coupling / _LOOP * k.v * k.m_mu / k.m_W**2 * r_divided_difference(x, y)
+    two_loop = (
+        -3.0
+        * k.y_t**2
+        * coupling
+        / _LOOP**2
+        * k.v
+        * k.m_mu
+        * log_ratio_over_difference_of_squares(m_S, m_L)
+    )
+    delta_y_mu = -coupling / _LOOP * muon_mass_bracket(m_L, m_S, cutoff_arr)
+
+    dgL_W = -((Y_L * k.v / m_S) ** 2) / 2.0
+    dgR_Zmu = -((Y_R * k.v / m_L) ** 2) / 2.0
+    g_L = -0.5 + k.sin2_theta_W
+    g_R = k.sin2_theta_W + dgR_Zmu
+    width_sm = g_L**2 + k.sin2_theta_W**2
+    values = {
+        "delta_amu": one_loop + two_loop if two_loop_top else one_loop,
+        "delta_amu_one_loop": one_loop,
+        "delta_amu_two_loop_top": two_loop,
+        "delta_mmu_over_mmu": delta_y_mu * k.v / k.m_mu,
+        "dgL_W": dgL_W,
+        "dgL_Znu": dgL_W,
+        "dgL_Zmu": np.zeros(shape),
+        "dgR_Zmu": dgR_Zmu,
+        "R_tau": k.R_tau_SM * (1.0 + dgL_W) ** 2,
+        "R_W_mu_e": (1.0 + dgL_W) ** 2,
+        "A_mu": (g_L**2 - g_R**2) / (g_L**2 + g_R**2),
+        "Gamma_Zmumu_ratio": (g_L**2 + g_R**2) / width_sm,
+    }
+    return {name: np.broadcast_to(value, shape).astype(float) for name, value in values.items()}
