@@ -11,6 +11,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
@@ -134,6 +135,74 @@ def run_observables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of names, got {text!r}")
+    return names
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
+    return value
+
+
+def default_output(scenario: str, futures: list[str]) -> Path:
+    """results/<scenario>[+<future>...]/"""
+    return Path("results") / "+".join([scenario, *futures])
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    from g2fit.files import prepare_output_folder, write_json
+    from g2fit.fit_summary import fit_scenario, format_fit_table
+    from g2fit.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
+    out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
+    document = fit_scenario(
+        scenario, seed=args.seed, n_profile=args.profile_points, n_profile_2d=args.profile_2d_points
+    )
+    write_json(out / "fit.json", document)
+    print(format_fit_table(document))
+    print(f"written: {out / 'fit.json'}")
+    return 0
+
+
+def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario", default="paper-2021", help="a scenario of likelihoods/scenarios/"
+    )
+    parser.add_argument(
+        "--futures",
+        type=_names,
+        default=[],
+        metavar="A,B",
+        help="future experiments to add (likelihoods/futures/), e.g. ilc,gigaz",
+    )
+    parser.add_argument("--out", type=Path, help="output folder (default results/SCENARIO/)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--set",
+        type=_constant_override,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an SM constant (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="g2fit", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"g2fit {__version__}")
@@ -143,6 +212,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_point(obs)
     obs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     obs.set_defaults(run=run_observables)
+
+    fit = commands.add_parser(
+        "fit", help="best fit, profile likelihoods and 95% CL upper limits on the masses"
+    )
+    _add_scenario_arguments(fit)
+    fit.add_argument(
+        "--profile-points", type=_at_least_two, default=25, help="1-D profile grid size"
+    )
+    fit.add_argument(
+        "--profile-2d-points", type=_at_least_two, default=15, help="2-D profile grid size per axis"
+    )
+    fit.set_defaults(run=run_fit)
     return parser
 
 

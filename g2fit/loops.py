@@ -46,6 +46,8 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
 
 def _horner(coeffs: FloatArray, s: FloatArray) -> FloatArray:
+    if s.size == 0:
+        return s
     result = np.full_like(s, coeffs[-1])
     for c in coeffs[-2::-1]:
         result = result * s + c
@@ -94,6 +96,8 @@ def _u(t: FloatArray) -> FloatArray:
 def _series_divided_difference(a: FloatArray, b: FloatArray) -> FloatArray:
     """P[a, b] for the Taylor polynomial P of r about 1, a = x - 1, b = y - 1."""
     coeffs = _SERIES_COEFFS
+    if a.size == 0:
+        return a
     quotient = np.full_like(a, coeffs[-1])
     result = quotient.copy()
     for c in coeffs[-2:0:-1]:
@@ -104,6 +108,8 @@ def _series_divided_difference(a: FloatArray, b: FloatArray) -> FloatArray:
 
 def _quadrature_divided_difference(x: FloatArray, y: FloatArray) -> FloatArray:
     """r[x, y] = mean of r' over [x, y], by 8-point Gauss-Legendre quadrature."""
+    if x.size == 0:
+        return x
     mid = 0.5 * (x + y)[:, None]
     half = 0.5 * (y - x)[:, None]
     nodes = (mid + half * _GL_NODES[None, :]).ravel()

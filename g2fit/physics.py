@@ -32,7 +32,10 @@ OBSERVABLES: dict[str, str] = {
     "dgL_Zmu": "delta g_L^{Z mu} (eq. 16: zero)",
     "dgR_Zmu": "delta g_R^{Z mu} (eq. 16)",
     "R_tau": "Gamma(tau->mu nu nu)/Gamma(tau->e nu nu) = R_tau^SM (1 + dgL_W)^2",
+    "gmu_over_ge": "coupling ratio g_mu/g_e in W and tau decays = 1 + dgL_W",
     "R_W_mu_e": "BR(W->mu nu)/BR(W->e nu) = (1 + dgL_W)^2",
+    "gL_Zmu": "Z coupling of mu_L, -1/2 + s_W^2 (unchanged: dgL_Zmu = 0)",
+    "gR_Zmu": "Z coupling of mu_R, s_W^2 + dgR_Zmu",
     "A_mu": "Z-mu asymmetry parameter (gL^2 - gR^2)/(gL^2 + gR^2)",
     "Gamma_Zmumu_ratio": "Gamma(Z->mu mu) over its SM value, (gL^2 + gR^2)/(gL^2 + gR^2)_SM",
 }
@@ -150,7 +153,10 @@ def observables(
         "dgL_Zmu": np.zeros(shape),
         "dgR_Zmu": dgR_Zmu,
         "R_tau": k.R_tau_SM * (1.0 + dgL_W) ** 2,
+        "gmu_over_ge": 1.0 + dgL_W,
         "R_W_mu_e": (1.0 + dgL_W) ** 2,
+        "gL_Zmu": np.full(shape, g_L),
+        "gR_Zmu": g_R,
         "A_mu": (g_L**2 - g_R**2) / (g_L**2 + g_R**2),
         "Gamma_Zmumu_ratio": (g_L**2 + g_R**2) / width_sm,
     }

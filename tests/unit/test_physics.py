@@ -81,6 +81,9 @@ def test_couplings_of_eq_16_and_tau_ratio() -> None:
     assert o["dgR_Zmu"] == pytest.approx(-(Y_R**2) * 174.10**2 / (2 * m_L**2), rel=1e-15)
     assert o["R_tau"] == pytest.approx(0.9726 * (1 + dgW) ** 2, rel=1e-15)
     assert o["R_W_mu_e"] == pytest.approx((1 + dgW) ** 2, rel=1e-15)
+    assert o["gmu_over_ge"] == pytest.approx(1 + dgW, rel=1e-15)
+    assert o["gR_Zmu"] == pytest.approx(0.23121 + o["dgR_Zmu"], rel=1e-15)
+    assert o["gL_Zmu"] == -0.5 + 0.23121
     sm = observables(m_L, m_S, 0.0, 0.0, 1.0, 0.0)
     g_L, g_R = -0.5 + 0.23121, 0.23121
     assert sm["A_mu"] == pytest.approx((g_L**2 - g_R**2) / (g_L**2 + g_R**2), rel=1e-14)

@@ -1,0 +1,230 @@
+"""Profile-likelihood fits with iminuit: best fit, 1-D and 2-D profiles, upper limits.
+
+The cost is the total chi^2 (errordef 1) in internal coordinates (log10 of masses).
+The surface has flat directions and several minima, so every minimization starts from the
+best points of a vectorized scan of the prior, and the best valid minimum is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from iminuit import Minuit
+from numpy.typing import NDArray
+from scipy import optimize
+
+from g2fit.likelihood import GlobalLikelihood, to_physical
+from g2fit.terms import chi2_quantile
+
+FloatArray = NDArray[np.float64]
+
+#: One-sided 95 % CL upper limit from a 1-dof profile likelihood ratio (Wilks): 2.71.
+UPPER_LIMIT_DELTA_CHI2 = chi2_quantile(0.90)
+#: Penalty scale for Y_L Y_R above its maximum: smooth (quadratic), never a wall.
+_PENALTY_SCALE = 1e-2
+#: What the cost returns for a non-finite point: far above any chi^2 near a minimum.
+_NOT_FINITE = 1e30
+
+
+@dataclasses.dataclass
+class FitResult:
+    """A minimum of chi^2: parameters (physical units, GeV) and per-term chi^2."""
+
+    best_fit: dict[str, float]
+    theta: FloatArray
+    chi2_min: float
+    terms: dict[str, float]
+    valid: bool
+    at_limit: list[str]
+    hesse_errors: dict[str, float]
+    minos: dict[str, list[float]]
+    n_starts: int
+
+
+class _Cost:
+    """chi^2 of one point for iminuit, with some coordinates held fixed."""
+
+    errordef = Minuit.LEAST_SQUARES
+
+    def __init__(self, likelihood: GlobalLikelihood, fixed: dict[int, float]) -> None:
+        self.likelihood = likelihood
+        self.fixed = fixed
+        self.free = [i for i in range(likelihood.ndim) if i not in fixed]
+
+    def full(self, x: Sequence[float] | FloatArray) -> FloatArray:
+        theta = np.empty(self.likelihood.ndim)
+        theta[self.free] = x
+        for i, value in self.fixed.items():
+            theta[i] = value
+        return theta
+
+    def __call__(self, x: Sequence[float]) -> float:
+        theta = self.full(x)
+        if not np.all(np.isfinite(theta)):
+            return _NOT_FINITE
+        chi2 = float(self.likelihood.chi2(theta[None, :])[0])
+        point = self.likelihood.point(theta[None, :])
+        excess = float(point["Y_L"][0] * point["Y_R"][0]) - self.likelihood.scenario.max_YL_YR
+        total = chi2 + (excess / _PENALTY_SCALE) ** 2 if excess > 0 else chi2
+        return total if np.isfinite(total) else _NOT_FINITE
+
+
+def prior_draws(likelihood: GlobalLikelihood, n: int, rng: np.random.Generator) -> FloatArray:
+    """n points uniform in the internal coordinates' box, shape (n, d)."""
+    low, high = likelihood.bounds[:, 0], likelihood.bounds[:, 1]
+    return np.asarray(low + (high - low) * rng.random((n, likelihood.ndim)))
+
+
+def _migrad(likelihood: GlobalLikelihood, start: FloatArray, fixed: dict[int, float]) -> Minuit:
+    cost = _Cost(likelihood, fixed)
+    names = [likelihood.names[i] for i in cost.free]
+    minuit = Minuit(cost, start[cost.free], name=names)
+    minuit.limits = [tuple(likelihood.bounds[i]) for i in cost.free]
+    minuit.strategy = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        minuit.migrad()
+    return minuit
+
+
+def _minimize(
+    likelihood: GlobalLikelihood,
+    starts: FloatArray,
+    fixed: dict[int, float],
+) -> tuple[FloatArray, float, Minuit]:
+    best: tuple[FloatArray, float, Minuit] | None = None
+    for start in starts:
+        minuit = _migrad(likelihood, start, fixed)
+        theta = _Cost(likelihood, fixed).full(np.array(minuit.values))
+        value = float(minuit.fval)
+        better = best is None or value < best[1] - 1e-9
+        if better or (
+            minuit.valid and best is not None and not best[2].valid and value <= best[1] + 1e-6
+        ):
+            best = (theta, value, minuit)
+    assert best is not None
+    return best
+
+
+def _scan_starts(
+    likelihood: GlobalLikelihood, fixed: dict[int, float], n_scan: int, n_starts: int, seed: int
+) -> FloatArray:
+    """The n_starts best of n_scan prior draws (with `fixed` coordinates imposed)."""
+    draws = prior_draws(likelihood, n_scan, np.random.default_rng(seed))
+    for i, value in fixed.items():
+        draws[:, i] = value
+    chi2 = np.where(likelihood.in_prior(draws), likelihood.chi2(draws), np.inf)
+    order = np.argsort(chi2)[:n_starts]
+    return np.asarray(draws[order])
+
+
+def best_fit(
+    likelihood: GlobalLikelihood, *, n_starts: int = 6, n_scan: int = 20000, seed: int = 0
+) -> FitResult:
+    """Global minimum: MIGRAD from the n_starts best scan points, then HESSE and MINOS."""
+    starts = _scan_starts(likelihood, {}, n_scan, n_starts, seed)
+    theta, chi2_min, minuit = _minimize(likelihood, starts, {})
+    minuit.hesse()
+    at_limit = [
+        name
+        for name, value, (low, high) in zip(likelihood.names, theta, likelihood.bounds, strict=True)
+        if min(value - low, high - value) < 1e-3 * (high - low)
+    ]
+    minos: dict[str, list[float]] = {}
+    if minuit.valid:
+        for i, name in enumerate(likelihood.names):
+            if name in at_limit:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    minuit.minos(name)
+                error = minuit.merrors[name]
+            except RuntimeError:
+                continue
+            if error.is_valid:
+                p = likelihood.parameters[i]
+                low, high = theta[i] + error.lower, theta[i] + error.upper
+                minos[name] = [float(to_physical(p, low)), float(to_physical(p, high))]
+    terms = {k: float(v[0]) for k, v in likelihood.chi2_terms(theta[None, :]).items()}
+    point = likelihood.point(theta[None, :])
+    return FitResult(
+        best_fit={k: float(v[0]) for k, v in point.items()},
+        theta=theta,
+        chi2_min=chi2_min,
+        terms=terms,
+        valid=bool(minuit.valid),
+        at_limit=at_limit,
+        hesse_errors={
+            name: float(e) for name, e in zip(likelihood.names, minuit.errors, strict=True)
+        },
+        minos=minos,
+        n_starts=len(starts),
+    )
+
+
+def profile(
+    likelihood: GlobalLikelihood,
+    fixed_names: Sequence[str],
+    grid: FloatArray,
+    *,
+    n_scan: int = 400,
+    n_starts: int = 2,
+    seed: int = 0,
+) -> FloatArray:
+    """Profile chi^2: the minimum over the other parameters at each row of `grid`.
+
+    grid has shape (m, len(fixed_names)) in internal coordinates; returns shape (m,).
+    Each minimization starts from the best points of a vectorized scan, one call for all rows.
+    """
+    index = [likelihood.names.index(n) for n in fixed_names]
+    m = grid.shape[0]
+    if len(index) == likelihood.ndim:
+        return np.asarray(likelihood.chi2(grid))
+    draws = prior_draws(likelihood, n_scan, np.random.default_rng(seed))
+    candidates = np.repeat(draws[None, :, :], m, axis=0)
+    candidates[:, :, index] = grid[:, None, :]
+    flat = candidates.reshape(-1, likelihood.ndim)
+    chi2 = np.where(likelihood.in_prior(flat), likelihood.chi2(flat), np.inf).reshape(m, n_scan)
+    order = np.argsort(chi2, axis=1)[:, :n_starts]
+    out = np.empty(m)
+    for row in range(m):
+        fixed = dict(zip(index, grid[row], strict=True))
+        _, out[row], _ = _minimize(likelihood, candidates[row, order[row]], fixed)
+    return out
+
+
+def upper_limit(
+    likelihood: GlobalLikelihood,
+    name: str,
+    grid: FloatArray,
+    chi2_profile: FloatArray,
+    chi2_min: float,
+    *,
+    delta: float = UPPER_LIMIT_DELTA_CHI2,
+) -> float | None:
+    """Largest value where the 1-D profile crosses chi2_min + delta, going up (physical units).
+
+    None when the profile stays below the threshold up to the top of the prior range.
+    """
+    excess = chi2_profile - chi2_min - delta
+    above = np.nonzero(excess > 0)[0]
+    best = int(np.argmin(chi2_profile))
+    above = above[above > best]
+    if above.size == 0:
+        return None
+    j = int(above[0])
+    parameter = likelihood.parameters[likelihood.names.index(name)]
+
+    def crossing(x: float) -> float:
+        return float(profile(likelihood, [name], np.array([[x]]))[0] - chi2_min - delta)
+
+    low, high = grid[j - 1], grid[j]
+    try:
+        root = optimize.brentq(crossing, low, high, xtol=1e-4)
+    except ValueError:  # profile noise: no sign change between the refined end points
+        root = low + (high - low) * (-excess[j - 1]) / (excess[j] - excess[j - 1])
+    return float(to_physical(parameter, root))

@@ -1,0 +1,139 @@
+"""The kinds of likelihood term. Each sees observables, never parameters, and returns chi^2.
+
+chi^2 = -2 ln L up to a constant; every term's chi2(obs) maps a dict of (n,) arrays to an
+(n,) array, >= 0, and 0 at its own best point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+FloatArray = NDArray[np.float64]
+Observables = Mapping[str, FloatArray]
+
+
+_EXP_KNEE = 30.0
+
+
+def _smooth_exp(a: FloatArray) -> FloatArray:
+    """exp(a), continued beyond a = 30 by its second-order Taylor polynomial: finite, smooth
+    and increasing for any a, so a minimizer far outside a bound still sees a slope."""
+    knee = np.minimum(a, _EXP_KNEE)
+    beyond = np.maximum(a - _EXP_KNEE, 0.0)
+    return np.asarray(np.exp(knee) * (1.0 + beyond + 0.5 * beyond * beyond))
+
+
+def chi2_quantile(cl: float, dof: int = 1) -> float:
+    """Delta chi^2 of a confidence level for `dof` degrees of freedom (Wilks): 3.84 at 95 %, 1."""
+    return float(stats.chi2.ppf(cl, dof))
+
+
+@dataclasses.dataclass(frozen=True)
+class Gaussian:
+    """((o - value) / sigma)^2: a measurement, or a projection with SM-like (Asimov) data."""
+
+    name: str
+    observable: str
+    value: float
+    sigma: float
+    form: str = "gaussian"
+
+    @property
+    def observables(self) -> tuple[str, ...]:
+        return (self.observable,)
+
+    def chi2(self, obs: Observables) -> FloatArray:
+        pull = (obs[self.observable] - self.value) / self.sigma
+        return np.asarray(pull * pull, dtype=float)
+
+
+@dataclasses.dataclass(frozen=True)
+class CorrelatedGaussian:
+    """r^T C^-1 r with r = o - values, through the Cholesky factor of the covariance C."""
+
+    name: str
+    observables: tuple[str, ...]
+    values: tuple[float, ...]
+    covariance: tuple[tuple[float, ...], ...]
+    form: str = "correlated-gaussian"
+
+    def __post_init__(self) -> None:
+        whitening = np.linalg.inv(np.linalg.cholesky(np.array(self.covariance)))
+        object.__setattr__(self, "_whitening", whitening)
+
+    def chi2(self, obs: Observables) -> FloatArray:
+        residual = np.stack(
+            [obs[k] - v for k, v in zip(self.observables, self.values, strict=True)]
+        )
+        whitening: FloatArray = self._whitening  # type: ignore[attr-defined]
+        whitened = np.tensordot(whitening, residual, axes=1)
+        return np.asarray(np.sum(whitened * whitened, axis=0), dtype=float)
+
+
+@dataclasses.dataclass(frozen=True)
+class HalfGaussianBound:
+    """A one-sided bound at n_sigma: (n_sigma o / bound)^2 on the bound's side of 0, else 0.
+
+    The SM (o = 0) costs nothing; chi^2 = n_sigma^2 exactly at the bound (flavio's
+    half-Gaussian convention, centred on the SM). Used for eq. 17, bound = central -+ 2 sigma.
+    """
+
+    name: str
+    observable: str
+    bound: float
+    n_sigma: float
+    form: str = "half-gaussian"
+
+    @property
+    def observables(self) -> tuple[str, ...]:
+        return (self.observable,)
+
+    def chi2(self, obs: Observables) -> FloatArray:
+        scaled = obs[self.observable] / self.bound
+        return np.asarray(np.where(scaled > 0, (self.n_sigma * scaled) ** 2, 0.0), dtype=float)
+
+    def excluded(self, obs: Observables) -> NDArray[np.bool_]:
+        """Beyond the bound, where chi^2 exceeds n_sigma^2."""
+        return np.asarray(obs[self.observable] / self.bound > 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class SmoothBound:
+    """A hard bound made smooth for MIGRAD: chi2_at_bound * exp(-(o - bound) / width) for a
+    lower bound (exp(+(o - bound) / width) for an upper one).
+
+    chi^2 is chi2_at_bound exactly at the bound, so 'excluded' (chi^2 > chi2_at_bound) is
+    exactly 'beyond the bound'; it falls off exponentially inside it (below 1 % of
+    chi2_at_bound five widths inside) and grows exponentially beyond it. Used for mass
+    limits, the paper's eq. 17 bounds and its tau rule (eq. 18).
+    """
+
+    name: str
+    observable: str
+    bound: float
+    side: str
+    width: float
+    chi2_at_bound: float
+    form: str = "bound"
+
+    @property
+    def observables(self) -> tuple[str, ...]:
+        return (self.observable,)
+
+    def chi2(self, obs: Observables) -> FloatArray:
+        distance = (obs[self.observable] - self.bound) / self.width
+        exponent = -distance if self.side == "lower" else distance
+        return np.asarray(self.chi2_at_bound * _smooth_exp(exponent), dtype=float)
+
+    def excluded(self, obs: Observables) -> NDArray[np.bool_]:
+        """The hard bound itself: True beyond it."""
+        value = obs[self.observable]
+        return np.asarray(value < self.bound if self.side == "lower" else value > self.bound)
+
+
+Term = Gaussian | CorrelatedGaussian | HalfGaussianBound | SmoothBound

@@ -1,0 +1,132 @@
+"""Profile-likelihood fits of the shipped scenarios, through the library and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from g2fit.fit import UPPER_LIMIT_DELTA_CHI2, best_fit, profile
+from g2fit.likelihood import GlobalLikelihood
+from g2fit.scenario import load_scenario, scenario_names
+
+
+@pytest.fixture(scope="module")
+def paper() -> GlobalLikelihood:
+    return GlobalLikelihood(load_scenario("paper-2021"))
+
+
+def test_paper_2021_absorbs_the_anomaly(paper: GlobalLikelihood) -> None:
+    result = best_fit(paper)
+    pull_squared = (2.51 / 0.59) ** 2
+    assert result.valid
+    # chi2_min ~ chi2_SM - (Delta a_mu / sigma)^2 = 0, up to the tails of the smoothed cuts.
+    assert result.chi2_min == pytest.approx(paper.chi2_sm() - pull_squared, abs=0.5)
+    assert result.terms["g2-paper-2021"] < 0.1
+
+
+def test_current_lattice_prefers_the_sm_up_to_the_priors() -> None:
+    likelihood = GlobalLikelihood(load_scenario("current-lattice"))
+    result = best_fit(likelihood)
+    chi2_sm = likelihood.chi2_sm()
+    assert result.chi2_min <= chi2_sm + 1e-9
+    # Delta a_mu = 0.39(64)e-9: at most ~0.4 to gain from g-2; tau and EW pull both ways.
+    assert chi2_sm - result.chi2_min < 1.0
+    theta = result.theta[None, :]
+    delta_amu = likelihood.observables_at(likelihood.point(theta))["delta_amu"][0]
+    assert abs(delta_amu) < 0.64e-9
+
+
+@pytest.mark.parametrize("name", sorted(scenario_names()))
+def test_every_scenario_fits(name: str) -> None:
+    likelihood = GlobalLikelihood(load_scenario(name))
+    result = best_fit(likelihood, n_starts=3)
+    assert result.valid
+    assert np.isfinite(result.chi2_min)
+    assert result.chi2_min <= likelihood.chi2_sm() + 1e-6
+
+
+def test_profile_never_beats_the_global_minimum_and_is_minimal(paper: GlobalLikelihood) -> None:
+    result = best_fit(paper)
+    grid = np.linspace(2.0, 3.6, 9)[:, None]
+    values = profile(paper, ["m_L"], grid)
+    assert np.all(values >= result.chi2_min - 1e-3)
+    # The profile at the best fit's own m_L reproduces the minimum.
+    at_best = profile(paper, ["m_L"], result.theta[None, :1])[0]
+    assert at_best == pytest.approx(result.chi2_min, abs=1e-3)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "g2fit", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_fit_command_writes_fit_json_and_prints_pulls(tmp_path: Path) -> None:
+    out = tmp_path / "fit"
+    result = run(
+        "fit",
+        "--scenario",
+        "paper-2021",
+        "--out",
+        str(out),
+        "--profile-points",
+        "9",
+        "--profile-2d-points",
+        "3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "g2-paper-2021" in result.stdout
+    assert "pull" in result.stdout
+    document = json.loads((out / "fit.json").read_text())
+    for key in (
+        "scenario",
+        "best_fit",
+        "chi2_min",
+        "chi2_sm",
+        "terms",
+        "upper_limits_95",
+        "inputs",
+    ):
+        assert key in document
+    assert document["scenario"] == "paper-2021"
+    assert set(document["best_fit"]) == {"m_L", "m_S", "Y_L", "Y_R", "Y_V", "Y_Vp"}
+    assert document["inputs"]["constants"]["v"] == 174.10
+    assert sum(document["terms"].values()) == pytest.approx(document["chi2_min_migrad"], rel=1e-9)
+    limit = document["upper_limits_95"]["m_L"]
+    assert limit is not None
+    assert 650 < limit < 5000
+    # The profile at the quoted limit sits UPPER_LIMIT_DELTA_CHI2 above the minimum.
+    likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+    at_limit = profile(likelihood, ["m_L"], np.array([[np.log10(limit)]]))[0]
+    assert at_limit - document["chi2_min"] == pytest.approx(UPPER_LIMIT_DELTA_CHI2, abs=0.05)
+    assert np.array(document["profile_2d"]["chi2"]).shape == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--scenario", "paper-2022"], "unknown scenario 'paper-2022'; valid: current,"),
+        (["--futures", "ilc,lep3"], "unknown future 'lep3'; valid: all,"),
+        (["--profile-points", "1"], "argument --profile-points: must be at least 2"),
+        (["--seed", "x"], "argument --seed: invalid int value"),
+    ],
+)
+def test_fit_bad_input_is_one_line_and_exit_2(args: list[str], needle: str, tmp_path: Path) -> None:
+    result = run("fit", "--out", str(tmp_path / "out"), *args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert needle in result.stderr
+    assert not (tmp_path / "out" / "fit.json").exists()
+
+
+def test_fit_refuses_an_output_path_that_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    result = run("fit", "--out", str(blocker))
+    assert result.returncode == 2
+    assert "is not a folder" in result.stderr
+    assert blocker.read_text() == "keep me"

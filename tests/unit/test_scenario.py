@@ -1,0 +1,165 @@
+"""likelihoods/: scenarios load, combine futures, and refuse bad files before computing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from g2fit.errors import InputError
+from g2fit.likelihood import GlobalLikelihood
+from g2fit.scenario import future_names, future_term_names, load_scenario, scenario_names
+from g2fit.schema import shipped_folder
+
+SCENARIOS = ["paper-2021", "current", "current-lattice", "fig5-left", "fig5-right"]
+FUTURES = ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee", "lepton-colliders", "all"]
+
+
+def test_the_required_scenarios_and_futures_ship() -> None:
+    assert set(SCENARIOS) <= set(scenario_names())
+    assert set(FUTURES) <= set(future_names())
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_scenario_loads_and_evaluates_vectorized(name: str) -> None:
+    likelihood = GlobalLikelihood(load_scenario(name, FUTURES[-1:]))
+    rng = np.random.default_rng(0)
+    low, high = likelihood.bounds.T
+    theta = low + (high - low) * rng.random((500, likelihood.ndim))
+    total = likelihood.chi2(theta)
+    terms = likelihood.chi2_terms(theta)
+    assert total.shape == (500,)
+    assert np.all(np.isfinite(total))
+    assert np.all(total >= 0)
+    np.testing.assert_allclose(sum(terms.values()), total, rtol=1e-14)
+    one_by_one = [likelihood.chi2(theta[i : i + 1])[0] for i in range(0, 500, 50)]
+    np.testing.assert_allclose(one_by_one, total[::50], rtol=1e-14)
+
+
+def test_chi2_of_the_sm_is_the_anomaly_squared_for_the_paper() -> None:
+    likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+    # The smoothed cuts leave 4 exp(-20) ~ 8e-9 at the SM (20 widths inside each bound).
+    assert likelihood.chi2_sm() == pytest.approx((2.51 / 0.59) ** 2, abs=1e-7)
+    others = [v for k, v in likelihood.chi2_terms_sm().items() if k != "g2-paper-2021"]
+    assert max(others) == pytest.approx(4 * np.exp(-20), rel=1e-6)
+
+
+def test_extends_overrides_fixed_parameters_and_terms() -> None:
+    right = load_scenario("fig5-right")
+    assert right.fixed == {"Y_V": 0.0, "Y_Vp": 1.0}
+    assert [p.name for p in right.parameters] == ["m_L", "m_S", "Y_L", "Y_R"]
+    lattice = load_scenario("current-lattice")
+    assert "g2-wa2025-wp2025" in [t.name for t in lattice.terms]
+    assert lattice.max_YL_YR == 1.0
+
+
+def test_futures_combine() -> None:
+    assert future_term_names("lepton-colliders") == ["ilc-W-universality", "gigaz-Zmu"]
+    everything = future_term_names("all")
+    for name in ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee"]:
+        assert set(future_term_names(name)) <= set(everything)
+
+
+def test_projections_are_asimov_at_the_sm() -> None:
+    likelihood = GlobalLikelihood(load_scenario("paper-2021", ["all"]))
+    terms_sm = likelihood.chi2_terms_sm()
+    for term in likelihood.terms:
+        if term.form in ("projection", "mass-limit"):
+            assert terms_sm[term.name] == 0.0
+
+
+def test_prior_box_and_vacuum_stability() -> None:
+    likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+    inside = np.array([[3.0, 3.0, 0.5, 0.5]])
+    outside_box = np.array([[1.0, 3.0, 0.5, 0.5]])
+    assert likelihood.in_prior(inside)[0]
+    assert not likelihood.in_prior(outside_box)[0]
+    assert likelihood.log_prob(outside_box)[0] == -np.inf
+    assert likelihood.log_prob(inside)[0] == pytest.approx(-0.5 * likelihood.chi2(inside)[0])
+    point = likelihood.point(inside)
+    assert point["m_L"][0] == pytest.approx(1000.0)
+    assert point["Y_V"][0] == 1.0
+
+
+@pytest.fixture
+def likelihoods_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "likelihoods"
+    shutil.copytree(shipped_folder("likelihoods"), folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        (
+            "scenarios/paper-2021.toml",
+            "cutoff = 1e5",
+            "cutof = 1e5",
+            r"paper-2021.toml: \[paper-2021\] field 'cutof': unknown field",
+        ),
+        (
+            "scenarios/paper-2021.toml",
+            "range = [100.0, 5000.0]",
+            "range = [5000.0, 100.0]",
+            r"\[parameters.m_L\] field 'range': low must be below high",
+        ),
+        (
+            "scenarios/paper-2021.toml",
+            'prior = "uniform"',
+            'prior = "flat"',
+            r"\[parameters.Y_L\] field 'prior': must be one of log-uniform, uniform",
+        ),
+        ("scenarios/paper-2021.toml", "Y_Vp = 0.0", "Y_Vq = 0.0", r"unknown parameter 'Y_Vq'"),
+        (
+            "scenarios/paper-2021.toml",
+            '"lhc-paper-2021"]',
+            '"lhc-paper-2012"]',
+            r"field 'terms': no term named 'lhc-paper-2012'",
+        ),
+        (
+            "g2.toml",
+            'measurement = "delta_amu_paper_2021"',
+            'measurement = "delta_amu_2021"',
+            r"g2.toml: \[terms.g2-paper-2021\] field 'measurement': no entry 'delta_amu_2021'",
+        ),
+        (
+            "g2.toml",
+            'observable = "delta_amu"',
+            'observable = "delta_amu_total"',
+            r"\[terms.g2-paper-2021\] field 'observable': unknown observable",
+        ),
+        (
+            "tau.toml",
+            'form = "pull-excess"',
+            'form = "pull_excess"',
+            r"\[terms.tau-pdg2020-paper-rule\] field 'form': must be one of",
+        ),
+        (
+            "ew.toml",
+            'n_sigma = 2.0\nside = "lower"',
+            'n_sigma = 0.5\nside = "upper"',
+            r"\[terms.ew-eq17-W\] field 'side': the upper bound .* excludes the SM value",
+        ),
+    ],
+)
+def test_bad_likelihood_files_are_refused(
+    likelihoods_copy: Path, file: str, old: str, new: str, message: str
+) -> None:
+    _edit(likelihoods_copy / file, old, new)
+    with pytest.raises(InputError, match=message):
+        load_scenario("paper-2021", folder=likelihoods_copy)
+
+
+def test_unknown_scenario_and_future_list_the_valid_names() -> None:
+    with pytest.raises(InputError, match=r"unknown scenario 'paper-2022'; valid: current, "):
+        load_scenario("paper-2022")
+    with pytest.raises(InputError, match=r"unknown future 'lep3'; valid: all, cepc"):
+        load_scenario("paper-2021", ["lep3"])
