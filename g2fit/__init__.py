@@ -1,15 +1,40 @@
 """g2fit: fits and inference for the vector-like lepton model of muon (g-2).
 
 Model of Arkani-Hamed & Harigaya, "Naturalness and the muon magnetic moment",
-arXiv:2106.01373. Nothing heavy is imported here.
+arXiv:2106.01373. Nothing heavy is imported here: fitting, sampling and arviz load on use.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from g2fit.constants import DEFAULT_CONSTANTS, HIGGS_VEV_GEV, Constants
 from g2fit.errors import InputError
 from g2fit.loops import loop_function_F
 from g2fit.physics import OBSERVABLES, PerturbativityWarning, observables
 
+if TYPE_CHECKING:
+    import pandas
+
+    from g2fit.scenario import Scenario
+
 __version__ = "0.1.0"
+
+
+def load_posterior(path: str | Path) -> pandas.DataFrame:
+    """A g2fit posterior (run folder or posterior.nc) as a DataFrame, one row per sample."""
+    from g2fit.posterior import load_posterior as load
+
+    return load(path)
+
+
+def load_scenario(name: str, futures: tuple[str, ...] = ()) -> Scenario:
+    """A scenario of likelihoods/scenarios/, with the terms of `futures` added."""
+    from g2fit.scenario import load_scenario as load
+
+    return load(name, futures)
+
 
 __all__ = [
     "DEFAULT_CONSTANTS",
@@ -19,6 +44,8 @@ __all__ = [
     "InputError",
     "PerturbativityWarning",
     "__version__",
+    "load_posterior",
+    "load_scenario",
     "loop_function_F",
     "observables",
 ]

@@ -180,6 +180,50 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_mcmc_command(args: argparse.Namespace) -> int:
+    from g2fit.files import prepare_output_folder
+    from g2fit.mcmc import McmcSettings, format_summary, run_mcmc
+    from g2fit.sampling import RunSettings
+    from g2fit.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
+    out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
+    burn = args.steps // 4 if args.burn is None else args.burn
+    settings = McmcSettings(
+        RunSettings(seed=args.seed, walkers=args.walkers, steps=args.steps),
+        burn=burn,
+        thin=args.thin,
+        progress=not args.no_progress,
+    )
+    try:
+        result = run_mcmc(scenario, out, settings)
+    except KeyboardInterrupt:
+        print(
+            f"g2fit: interrupted; the checkpoint in {out / 'checkpoint'} is kept: "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    if result.resumed_from:
+        print(f"resumed from step {result.resumed_from} of {args.steps}")
+    parameters = [p.name for p in scenario.parameters]
+    print(format_summary(result, parameters))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"written: {out / 'posterior.nc'}, {out / 'summary.csv'}, {out / 'corner.png'}")
+    return 0
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    return value
+
+
 def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", default="paper-2021", help="a scenario of likelihoods/scenarios/"
@@ -224,6 +268,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile-2d-points", type=_at_least_two, default=15, help="2-D profile grid size per axis"
     )
     fit.set_defaults(run=run_fit)
+
+    mcmc = commands.add_parser(
+        "mcmc", help="sample the posterior with emcee (checkpointed, resumable)"
+    )
+    _add_scenario_arguments(mcmc)
+    mcmc.add_argument("--walkers", type=_positive_int, default=128, help="walkers (default 128)")
+    mcmc.add_argument("--steps", type=_positive_int, default=4000, help="steps (default 4000)")
+    mcmc.add_argument(
+        "--burn", type=_non_negative_int, help="burn-in steps dropped (default steps/4)"
+    )
+    mcmc.add_argument(
+        "--thin", type=_positive_int, default=10, help="keep every N-th step (default 10)"
+    )
+    mcmc.add_argument("--no-progress", action="store_true", help="no progress bar")
+    mcmc.set_defaults(run=run_mcmc_command)
     return parser
 
 

@@ -24,6 +24,13 @@ def prepare_output_folder(folder: Path) -> Path:
     return folder
 
 
+def replace_atomic(temporary: Path, path: Path) -> None:
+    """Flush a finished temporary file to disk, then rename it to `path`."""
+    with temporary.open("rb+") as stream:
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
 def write_atomic(path: Path, content: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename it into place."""
     data = content.encode() if isinstance(content, str) else content

@@ -1,0 +1,170 @@
+"""Posteriors as arviz InferenceData (netCDF) and pandas: the one module that touches arviz.
+
+posterior group: the free parameters (physical units, GeV) and the derived observables;
+sample_stats: lp (ln posterior), accepted, and log_likelihood_terms (dim `term`);
+attrs: scenario, inputs, seed, settings, g2fit version, constants (JSON strings).
+Walkers are arviz's chains and steps its draws.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from g2fit.errors import InputError
+from g2fit.files import replace_atomic
+from g2fit.likelihood import GlobalLikelihood
+
+with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
+    warnings.simplefilter("ignore", FutureWarning)
+    import arviz as az
+
+FloatArray = NDArray[np.float64]
+
+#: Derived observables stored beside the parameters (g2fit.OBSERVABLES), and Y_L Y_R.
+DERIVED = (
+    "delta_amu",
+    "delta_amu_one_loop",
+    "delta_amu_two_loop_top",
+    "delta_mmu_over_mmu",
+    "dgL_W",
+    "dgR_Zmu",
+    "R_tau",
+    "YL_YR",
+)
+POSTERIOR_FILE = "posterior.nc"
+
+
+def derived_observables(
+    likelihood: GlobalLikelihood, positions: FloatArray
+) -> dict[str, FloatArray]:
+    """Parameters (physical), derived observables and per-term chi^2 at (n, d) positions."""
+    point = likelihood.point(positions)
+    obs = likelihood.observables_at(point)
+    values = {name: point[name] for name in likelihood.names}
+    values.update({name: obs[name] for name in DERIVED if name in obs})
+    values["YL_YR"] = point["Y_L"] * point["Y_R"]
+    return values
+
+
+def build_inference_data(
+    likelihood: GlobalLikelihood,
+    positions: FloatArray,
+    log_prob: FloatArray,
+    attrs: dict[str, Any],
+) -> az.InferenceData:
+    """InferenceData from kept steps: positions (steps, walkers, d), log_prob (steps, walkers)."""
+    steps, walkers, ndim = positions.shape
+    flat = positions.transpose(1, 0, 2).reshape(-1, ndim)  # walker-major: (chain, draw)
+    values = derived_observables(likelihood, flat)
+    posterior = {name: value.reshape(walkers, steps) for name, value in values.items()}
+    chi2 = likelihood.chi2_terms(flat)
+    terms = list(chi2)
+    log_likelihood = np.stack([-0.5 * chi2[t] for t in terms], axis=-1).reshape(walkers, steps, -1)
+    moved = np.any(positions[1:] != positions[:-1], axis=2).T  # (walkers, steps - 1)
+    accepted = np.concatenate([np.ones((walkers, 1), dtype=bool), moved], axis=1)
+    sample_stats = {"lp": log_prob.T, "accepted": accepted, "log_likelihood_terms": log_likelihood}
+    encoded = {
+        k: v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
+        for k, v in attrs.items()
+    }
+    idata = az.from_dict(
+        posterior=posterior,
+        sample_stats=sample_stats,
+        coords={"term": terms},
+        dims={"log_likelihood_terms": ["term"]},
+    )
+    idata["posterior"].attrs.update(encoded)
+    return idata
+
+
+def write_inference_data(idata: az.InferenceData, path: Path) -> None:
+    """Write netCDF to a temporary name beside `path`, then rename it into place."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        idata.to_netcdf(str(temporary))
+        replace_atomic(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _posterior_path(path: str | Path) -> Path:
+    path = Path(path)
+    candidate = path / POSTERIOR_FILE if path.is_dir() else path
+    if not candidate.is_file():
+        raise InputError(f"{path}: no g2fit posterior here (expected {candidate})")
+    return candidate
+
+
+def load_inference_data(path: str | Path) -> az.InferenceData:
+    """The InferenceData of a g2fit run: its folder or its posterior.nc."""
+    candidate = _posterior_path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            idata = az.from_netcdf(str(candidate))
+    except Exception as error:  # netCDF/HDF5 readers raise many types for a damaged file
+        raise InputError(
+            f"{candidate}: not a readable netCDF file ({type(error).__name__})"
+        ) from None
+    if "posterior" not in idata.groups() or "g2fit_version" not in idata["posterior"].attrs:
+        raise InputError(f"{candidate}: not a g2fit posterior (no g2fit attributes)")
+    return idata
+
+
+def load_posterior(path: str | Path) -> pd.DataFrame:
+    """A g2fit posterior as a DataFrame: one row per sample, columns chain, draw, each
+    parameter and each derived observable. `path`: a run folder or its posterior.nc.
+    """
+    idata = load_inference_data(path)
+    frame = idata["posterior"].to_dataframe().reset_index()
+    frame["chain"] = frame["chain"].astype(np.int64)
+    frame["draw"] = frame["draw"].astype(np.int64)
+    return frame
+
+
+def run_attrs(path: str | Path) -> dict[str, Any]:
+    """The attributes of a run, JSON fields decoded."""
+    attrs = dict(load_inference_data(path).posterior.attrs)
+    for key, value in attrs.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            attrs[key] = json.loads(value)
+    return attrs
+
+
+def summarize(
+    idata: az.InferenceData, parameters: list[str], tau: dict[str, float], acceptance: float
+) -> pd.DataFrame:
+    """Median, 68 % and 95 % equal-tailed intervals, R-hat, bulk/tail ESS, tau, acceptance."""
+    names = [n for n in [*parameters, *DERIVED] if n in idata["posterior"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        diagnostics: pd.DataFrame = az.summary(
+            idata, var_names=names, kind="diagnostics", round_to="none"
+        )
+    rows = {}
+    for name in names:
+        samples = idata["posterior"][name].values.ravel()
+        q = np.quantile(samples, [0.025, 0.16, 0.5, 0.84, 0.975])
+        rows[name] = {
+            "median": q[2],
+            "q16": q[1],
+            "q84": q[3],
+            "q2.5": q[0],
+            "q97.5": q[4],
+            "r_hat": diagnostics.loc[name, "r_hat"],
+            "ess_bulk": diagnostics.loc[name, "ess_bulk"],
+            "ess_tail": diagnostics.loc[name, "ess_tail"],
+            "tau_steps": tau.get(name, np.nan),
+            "acceptance": acceptance,
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "variable"
+    return frame
