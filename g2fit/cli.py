@@ -18,6 +18,7 @@ import numpy as np
 
 from g2fit import __version__
 from g2fit.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
 from g2fit.errors import InputError
 from g2fit.physics import OBSERVABLES, observables
 
@@ -214,6 +215,107 @@ def run_mcmc_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_plane(args: argparse.Namespace) -> int:
+    from g2fit.files import prepare_output_folder
+    from g2fit.plane import compute_plane, load_plane, write_grid
+    from g2fit.plots import plane_figure
+
+    if args.out.suffix != ".png":
+        fail(f"argument --out: must name a .png file, got {str(args.out)!r}")
+    spec = load_plane(args.benchmark)
+    prepare_output_folder(args.out.parent)
+    plane = compute_plane(spec, args.grid)
+    grid_path = args.out.with_suffix(".nc")
+    write_grid(plane, grid_path)
+    plane_figure(plane, args.out)
+    masks = plane["masks"]
+    surviving = masks["surviving"]
+    print(f"{spec.name}: {spec.description}")
+    print(f"grid {args.grid} x {args.grid}; surviving today: {surviving.mean():.1%} of the plane")
+    for key in sorted(k for k in masks if k.startswith("covered_")):
+        share = (masks[key] & surviving).sum() / max(surviving.sum(), 1)
+        print(f"  {key[8:]:<18} covers {share:.1%} of the surviving region")
+    natural = surviving & masks["natural"]
+    if natural.any():
+        top = plane["m_L"][natural.any(axis=0)].max()
+        print(f"  natural (|dm_mu/m_mu| <= 1) and surviving: m_L <= {top:.0f} GeV")
+    print(f"written: {args.out}, {grid_path}")
+    return 0
+
+
+def run_integrand(args: argparse.Namespace) -> int:
+    from g2fit.files import prepare_output_folder
+    from g2fit.integrand import f_prime, integrals
+    from g2fit.plots import integrand_figure
+
+    if args.out.suffix != ".png":
+        fail(f"argument --out: must name a .png file, got {str(args.out)!r}")
+    prepare_output_folder(args.out.parent)
+    ratio = args.mL_over_mS
+    u = np.geomspace(1e-4, max(1e4, 1e4 * ratio**2), 2000)
+    total, magnitude = integrals(ratio)
+    integrand_figure(u, u * f_prime(u, ratio), ratio, total, magnitude, args.out)
+    print(
+        f"m_L/m_S = {ratio:g}: integral du f'(u) = {total:.3e} (quadrature), "
+        f"integral du |f'(u)| = {magnitude:.6g} m_S^-2 "
+        f"(= 2/(1 + m_L/m_S)^2 = {2 / (1 + ratio) ** 2:.6g})"
+    )
+    print(f"written: {args.out}")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from g2fit.compare import (
+        DEFAULT_FUTURES,
+        check_futures,
+        compare_scenarios,
+        exclusion_summary,
+        format_comparison,
+        format_exclusion,
+    )
+    from g2fit.files import prepare_output_folder, write_atomic, write_json
+    from g2fit.plots import comparison_figure
+    from g2fit.posterior import run_attrs
+    from g2fit.scenario import load_scenario
+
+    if (args.posterior is None) == (args.scenarios is None):
+        fail("give exactly one of --posterior RUN_DIR and --scenarios A,B,...")
+    check_futures(list(args.futures or DEFAULT_FUTURES))
+    if args.posterior is not None:
+        run_attrs(args.posterior)  # a g2fit run, before anything is written
+        out = prepare_output_folder(args.out or args.posterior)
+        document = exclusion_summary(args.posterior, args.futures, fits=not args.no_fits)
+        write_json(out / "exclusion.json", document)
+        header = "future,excluded_fraction,mc_error,excluded_fraction_natural,mc_error_natural"
+        lines = [header] + [
+            f"{name},{r['excluded_fraction']},{r['mc_error']},"
+            f"{r['excluded_fraction_natural']},{r['mc_error_natural']}"
+            for name, r in document["futures"].items()
+        ]
+        write_atomic(out / "exclusion.csv", "\n".join(lines) + "\n")
+        print(format_exclusion(document))
+        print(f"written: {out / 'exclusion.json'}, {out / 'exclusion.csv'}")
+        return 0
+    for name in args.scenarios:
+        load_scenario(name)
+    out = prepare_output_folder(args.out or Path("results") / "comparison")
+    comparison = compare_scenarios(args.scenarios, args.futures, progress=not args.no_progress)
+    write_json(out / "comparison.json", comparison)
+    table = format_comparison(comparison)
+    write_atomic(out / "comparison.md", table + "\n")
+    comparison_figure(comparison, out / "comparison.png")
+    print(table)
+    print(f"written: {out / 'comparison.json'}, {out / 'comparison.md'}, {out / 'comparison.png'}")
+    return 0
+
+
+def _at_least_one(text: str) -> float:
+    value = _finite(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (m_L >= m_S), got {text!r}")
+    return value
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -273,16 +375,64 @@ def build_parser() -> argparse.ArgumentParser:
         "mcmc", help="sample the posterior with emcee (checkpointed, resumable)"
     )
     _add_scenario_arguments(mcmc)
-    mcmc.add_argument("--walkers", type=_positive_int, default=128, help="walkers (default 128)")
-    mcmc.add_argument("--steps", type=_positive_int, default=4000, help="steps (default 4000)")
+    mcmc.add_argument(
+        "--walkers", type=_positive_int, default=DEFAULT_WALKERS, help="walkers (default 128)"
+    )
+    mcmc.add_argument(
+        "--steps", type=_positive_int, default=DEFAULT_STEPS, help="steps (default 4000)"
+    )
     mcmc.add_argument(
         "--burn", type=_non_negative_int, help="burn-in steps dropped (default steps/4)"
     )
     mcmc.add_argument(
-        "--thin", type=_positive_int, default=10, help="keep every N-th step (default 10)"
+        "--thin", type=_positive_int, default=DEFAULT_THIN, help="keep every N-th step (default 10)"
     )
     mcmc.add_argument("--no-progress", action="store_true", help="no progress bar")
     mcmc.set_defaults(run=run_mcmc_command)
+
+    plane = commands.add_parser(
+        "plane", help="the paper's Fig. 5/6 (m_L, m_S) planes, with the grid as netCDF"
+    )
+    plane.add_argument(
+        "--benchmark", required=True, help="fig5-left, fig5-right, fig6-left, fig6-right"
+    )
+    plane.add_argument(
+        "--out", type=Path, required=True, help="the figure (.png); the grid goes beside it (.nc)"
+    )
+    plane.add_argument(
+        "--grid", type=_at_least_two, default=300, help="points per axis (default 300)"
+    )
+    plane.set_defaults(run=run_plane)
+
+    integrand = commands.add_parser(
+        "integrand", help="the paper's Fig. 2: the loop integrand of eq. 7 and its integral"
+    )
+    integrand.add_argument(
+        "--mL-over-mS",
+        dest="mL_over_mS",
+        type=_at_least_one,
+        default=1000.0,
+        help="m_L/m_S (default 1000)",
+    )
+    integrand.add_argument("--out", type=Path, required=True, help="the figure (.png)")
+    integrand.set_defaults(run=run_integrand)
+
+    compare = commands.add_parser(
+        "compare", help="what future experiments exclude of a posterior; scenarios side by side"
+    )
+    compare.add_argument("--posterior", type=Path, help="a g2fit mcmc run folder")
+    compare.add_argument(
+        "--scenarios",
+        type=_names,
+        help="compare scenarios, e.g. paper-2021,current,current-lattice",
+    )
+    compare.add_argument(
+        "--futures", type=_names, help="hl-lhc,ilc,gigaz,cepc,fcc-ee (default: all five)"
+    )
+    compare.add_argument("--out", type=Path, help="output folder (default: the run folder)")
+    compare.add_argument("--no-fits", action="store_true", help="skip the best fits with futures")
+    compare.add_argument("--no-progress", action="store_true", help="no progress bar")
+    compare.set_defaults(run=run_compare)
     return parser
 
 

@@ -58,6 +58,16 @@ class Constants:
         """Top Yukawa coupling (dimensionless)."""
         return self.m_t / self.v if self.y_t_override is None else self.y_t_override
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Constants:
+        """The inverse of as_dict: y_t is kept only where it differs from m_t / v."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"y_t_override"}
+        constants = cls(**{k: float(v) for k, v in values.items() if k in names})
+        y_t = values.get("y_t")
+        if y_t is not None and y_t != constants.y_t:
+            constants = dataclasses.replace(constants, y_t_override=float(y_t))
+        return constants
+
     def as_dict(self) -> dict[str, Any]:
         """Every value used, including the derived y_t, for recording in results."""
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -114,12 +114,17 @@ class GlobalLikelihood:
             out[inside] = np.where(np.isfinite(values), values, -np.inf)
         return out
 
-    def chi2_terms_sm(self) -> dict[str, float]:
-        """chi^2 of every term for the SM (all new couplings zero, masses decoupled)."""
+    def sm_observables(self) -> dict[str, FloatArray]:
+        """Observables of the SM (all new couplings zero, masses decoupled), shape (1,)."""
         light = {k: np.array([1e3 if math.isinf(v) else v]) for k, v in SM_POINT.items()}
         obs = self.observables_at(light)
         obs["m_L"] = obs["m_S"] = np.array([math.inf])
-        return {name: float(value[0]) for name, value in self.chi2_terms_at(obs).items()}
+        return obs
+
+    def chi2_terms_sm(self) -> dict[str, float]:
+        """chi^2 of every term for the SM."""
+        terms = self.chi2_terms_at(self.sm_observables())
+        return {name: float(value[0]) for name, value in terms.items()}
 
     def chi2_sm(self) -> float:
         """-2 ln L of the SM, for reference."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from g2fit import __version__
+from g2fit.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
 from g2fit.errors import InputError
 from g2fit.files import write_atomic
 from g2fit.likelihood import GlobalLikelihood
@@ -43,6 +44,12 @@ class McmcSettings:
     burn: int
     thin: int
     progress: bool = True
+
+
+def default_settings(seed: int = 0, progress: bool = True) -> McmcSettings:
+    """The settings of a plain `g2fit mcmc` run."""
+    run = RunSettings(seed=seed, walkers=DEFAULT_WALKERS, steps=DEFAULT_STEPS)
+    return McmcSettings(run, burn=DEFAULT_STEPS // 4, thin=DEFAULT_THIN, progress=progress)
 
 
 @dataclasses.dataclass

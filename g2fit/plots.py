@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,11 +14,11 @@ MASS_LABELS = {"m_L": r"$\log_{10}(m_L/\mathrm{GeV})$", "m_S": r"$\log_{10}(m_S/
 LABELS = {"Y_L": r"$Y_L$", "Y_R": r"$Y_R$", "Y_V": r"$Y_V$", "Y_Vp": r"$Y'_V$"}
 
 
-def save_figure(figure: object, path: Path, dpi: int = 110) -> None:
+def save_figure(figure: Any, path: Path, dpi: int = 110) -> None:
     """Save a matplotlib figure atomically (temporary file, then rename)."""
     temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
-        figure.savefig(temporary, dpi=dpi)  # type: ignore[attr-defined]
+        figure.savefig(temporary, dpi=dpi)
         replace_atomic(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
@@ -51,5 +52,186 @@ def corner_plot(
         levels=(0.68, 0.95),
     )
     figure.suptitle(title, fontsize=10, y=1.0)
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+REGION_STYLE = {
+    "gray": ("#9e9e9e", r"$Y_L Y_R > 1$"),
+    "red": ("#d62728", "EW bounds (eq. 17) with $|Y| \\leq 1$"),
+    "lhc": ("#2ca02c", "LHC doublet search"),
+}
+FUTURE_STYLE = {
+    "ilc": ("#ff7f0e", "-.", r"$W \to e/\mu + \nu$ (ILC) reach"),
+    "gigaz": ("#9467bd", "--", "GigaZ reach"),
+    "hl-lhc": ("#17becf", ":", "HL-LHC reach"),
+    "cepc": ("#8c564b", "--", "CEPC reach"),
+    "fcc-ee": ("#e377c2", "--", "FCC-ee reach"),
+    "lepton-colliders": ("#1f1f1f", "-", "ILC + GigaZ reach"),
+}
+
+
+def plane_figure(plane: dict[str, Any], path: Path) -> None:
+    """Figs. 5/6: shaded regions, the tau line, Delta m_mu/m_mu contours, future lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    spec = plane["spec"]
+    m_L, m_S = plane["m_L"], plane["m_S"]
+    masks, fields = plane["masks"], plane["fields"]
+    figure, axis = plt.subplots(figsize=(10.0, 6.0))
+    gray = masks["gray"]
+    handles: list[Any] = []
+    for name, (color, label) in REGION_STYLE.items():
+        mask = masks[name].astype(float)
+        if mask.any():
+            axis.contourf(m_L, m_S, mask, levels=[0.5, 1.5], colors=[color], alpha=0.45)
+        handles.append(Patch(color=color, alpha=0.45, label=label))
+    if "band" in masks:
+        axis.contourf(
+            m_L, m_S, masks["band"].astype(float), levels=[0.5, 1.5], colors=["#1f77b4"], alpha=0.35
+        )
+        handles.append(Patch(color="#1f77b4", alpha=0.35, label=r"$\Delta a_\mu$ within $1\sigma$"))
+    tau = (masks["tau"] | gray).astype(float)
+    if 0 < tau.mean() < 1:
+        axis.contour(m_L, m_S, tau, levels=[0.5], colors=["#d62728"], linestyles="--")
+        handles.append(
+            Line2D([], [], color="#d62728", ls="--", label=r"$\tau$ universality (eq. 18)")
+        )
+    levels = sorted(spec.contours)
+    if levels:
+        lines = axis.contour(
+            m_L,
+            m_S,
+            fields["delta_mmu_over_mmu"],
+            levels=levels,
+            colors="k",
+            linestyles="--",
+            linewidths=0.8,
+        )
+        axis.clabel(lines, fmt="%g", fontsize=8)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="k",
+                ls="--",
+                lw=0.8,
+                label=r"$\Delta m_\mu/m_\mu$ ($\Lambda = 10^5$ GeV)",
+            )
+        )
+    for future, (color, style, label) in FUTURE_STYLE.items():
+        key = f"covered_{future}"
+        if key not in masks:
+            continue
+        # Where the point is gray the question is moot: count it covered, so no line runs there.
+        covered = (masks[key] | gray).astype(float)
+        if 0 < covered.mean() < 1:
+            axis.contour(
+                m_L, m_S, covered, levels=[0.5], colors=[color], linestyles=style, linewidths=1.6
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=color,
+                ls=style,
+                lw=1.6,
+                label=label,
+            )
+        )
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel(r"$m_L$ [GeV]")
+    axis.set_ylabel(r"$m_S$ [GeV]")
+    axis.set_title(spec.description, fontsize=8, wrap=True)
+    axis.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def integrand_figure(
+    u: np.ndarray, values: np.ndarray, ratio: float, integral: float, magnitude: float, path: Path
+) -> None:
+    """Fig. 2: u f'(u), the integrand of eq. 7 per unit log u, with m_L = ratio m_S."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7.0, 4.5))
+    axis.plot(u, values, color="#1f77b4")
+    axis.axhline(0.0, color="k", lw=0.6)
+    for position, label in ((1.0, r"$m_S^2$"), (ratio**2, r"$m_L^2$")):
+        axis.axvline(position, color="gray", ls=":", lw=0.8)
+        axis.text(position, axis.get_ylim()[1] * 0.9, label, ha="center", fontsize=9)
+    axis.set_xscale("log")
+    axis.set_xlabel(r"$u = k^2$ [$m_S^2$]")
+    axis.set_ylabel(r"$u\, f'(u)$ [$m_S^{-2}$]")
+    axis.set_title(
+        rf"Loop integrand of eq. 7, $m_L = {ratio:g}\, m_S$: "
+        rf"$\int du\, f'(u) = {integral:.1e}$ (vs $\int du\, |f'| = {magnitude:.3g}$)",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+
+
+def comparison_figure(document: dict[str, Any], path: Path) -> None:
+    """Scenarios side by side: mass intervals and limits (left), excluded fractions (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows: dict[str, dict[str, Any]] = document["scenarios"]
+    names = list(rows)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12.0, 4.8))
+    for offset, (mass, color) in enumerate((("m_L", "#1f77b4"), ("m_S", "#ff7f0e"))):
+        y = np.arange(len(names)) + 0.15 * (1 - 2 * offset)
+        median = np.array([rows[n][mass]["median"] for n in names])
+        low = np.array([rows[n][mass]["low95"] for n in names])
+        high = np.array([rows[n][mass]["high95"] for n in names])
+        left.errorbar(
+            median,
+            y,
+            xerr=[median - low, high - median],
+            fmt="o",
+            color=color,
+            capsize=3,
+            label=f"${mass[0]}_{mass[2]}$: posterior median, 95% interval",
+        )
+        limits = [rows[n]["upper_limits_95"].get(mass) for n in names]
+        marks = [(v, yy) for v, yy in zip(limits, y, strict=True) if v is not None]
+        if marks:
+            left.scatter(
+                *zip(*marks, strict=True),
+                marker="|",
+                s=200,
+                color=color,
+                label=f"${mass[0]}_{mass[2]}$: profile-likelihood 95% CL upper limit",
+            )
+    left.set_xscale("log")
+    left.set_yticks(range(len(names)), names)
+    left.set_xlabel("mass [GeV]")
+    left.legend(fontsize=7, loc="best")
+    futures = list(rows[names[0]]["excluded_fraction"])
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        x = np.arange(len(futures)) + (i - (len(names) - 1) / 2) * width
+        fractions = [rows[name]["excluded_fraction"][f] for f in futures]
+        errors = [rows[name]["mc_error"][f] for f in futures]
+        right.bar(x, fractions, width, yerr=errors, capsize=2, label=name)
+    right.set_xticks(range(len(futures)), futures, rotation=30, ha="right")
+    right.set_ylabel("excluded fraction of the posterior (95% CL)")
+    right.set_ylim(0, 1.05)
+    right.legend(fontsize=8)
+    figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)

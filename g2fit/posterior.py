@@ -139,6 +139,16 @@ def run_attrs(path: str | Path) -> dict[str, Any]:
     return attrs
 
 
+def effective_sample_size(values: NDArray[np.generic]) -> float:
+    """arviz's bulk ESS of one quantity with shape (chain, draw); the sample count if constant."""
+    array = np.asarray(values, dtype=float)
+    if np.all(array == array.flat[0]):
+        return float(array.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(az.ess(array, method="bulk"))
+
+
 def summarize(
     idata: az.InferenceData, parameters: list[str], tau: dict[str, float], acceptance: float
 ) -> pd.DataFrame:

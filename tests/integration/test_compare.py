@@ -1,0 +1,114 @@
+"""`compare`: excluded fractions against direct counts; the scenario comparison."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from g2fit import __version__
+from g2fit.compare import compare_scenarios, exclusion_summary, format_comparison
+from g2fit.constants import DEFAULT_CONSTANTS
+from g2fit.likelihood import GlobalLikelihood
+from g2fit.posterior import build_inference_data, write_inference_data
+from g2fit.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def hand_made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
+    """A 2-walker x 6-step posterior of paper-2021 at chosen points (internal coordinates)."""
+    likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+    m_L = np.array([700, 900, 1200, 1300, 2000, 3000, 800, 1100, 1240, 1260, 4000, 660.0])
+    m_S = np.array([150, 300, 800, 2000, 4000, 900, 120, 500, 700, 3000, 200, 1000.0])
+    Y_L = np.array([0.9, 0.05, 0.3, 0.6, 0.02, 0.8, 0.1, 0.7, 0.2, 0.4, 0.9, 0.05])
+    Y_R = np.full(12, 0.3)
+    points = np.column_stack([np.log10(m_L), np.log10(m_S), Y_L, Y_R])
+    positions = points.reshape(6, 2, 4)  # (steps, walkers, d)
+    attrs = {
+        "g2fit_version": __version__,
+        "scenario": "paper-2021",
+        "futures": [],
+        "constants": DEFAULT_CONSTANTS.as_dict(),
+    }
+    idata = build_inference_data(likelihood, positions, np.zeros((6, 2)), attrs)
+    run = tmp_path_factory.mktemp("hand_made")
+    write_inference_data(idata, run / "posterior.nc")
+    return run, points
+
+
+def test_excluded_fraction_is_a_direct_count(hand_made: tuple[Path, np.ndarray]) -> None:
+    run, points = hand_made
+    document = exclusion_summary(run, ["hl-lhc", "ilc"], fits=False)
+    m_L, m_S, Y_L = 10 ** points[:, 0], 10 ** points[:, 1], points[:, 2]
+    hl_lhc = document["futures"]["hl-lhc"]
+    assert hl_lhc["excluded_fraction"] == np.mean(m_L < 1250.0)
+    # ILC: R_W = (1 - Y_L^2 v^2 / (2 m_S^2))^2 against SM-like data with relative error 6e-4.
+    R_W = (1 - Y_L**2 * 174.10**2 / (2 * m_S**2)) ** 2
+    ilc_by_hand = ((R_W - 1) / 6e-4) ** 2 > 3.841458820694124
+    assert document["futures"]["ilc"]["excluded_fraction"] == np.mean(ilc_by_hand)
+    assert 0 < np.mean(ilc_by_hand) < 1
+    assert set(document["futures"]) == {"hl-lhc", "ilc", "lepton-colliders", "all"}
+    assert document["futures"]["all"]["excluded_fraction"] >= hl_lhc["excluded_fraction"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "g2fit", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("results") / "paper-2021"
+    result = run("mcmc", "--no-progress", "--out", str(folder), "--walkers", "16", "--steps", "400")
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def test_compare_command_writes_exclusion_files(small_run: Path) -> None:
+    result = run("compare", "--posterior", str(small_run), "--futures", "ilc,gigaz")
+    assert result.returncode == 0, result.stderr
+    document = json.loads((small_run / "exclusion.json").read_text())
+    lepton = document["futures"]["lepton-colliders"]
+    for key in ("excluded_fraction", "excluded_fraction_natural", "mc_error"):
+        assert key in lepton
+    assert lepton["chi2_min_with_future"] >= 0
+    assert 0 <= lepton["p_value_sm_vs_model"] <= 1
+    assert lepton["terms"] == ["ilc-W-universality", "gigaz-Zmu"]
+    csv = (small_run / "exclusion.csv").read_text().splitlines()
+    assert csv[0].startswith("future,excluded_fraction")
+    assert len(csv) == 5
+    assert "lepton-colliders" in result.stdout
+
+
+def test_scenario_comparison_runs_what_is_missing(small_run: Path) -> None:
+    results = small_run.parent
+    other = results / "current-lattice"
+    made = run(
+        "mcmc",
+        "--no-progress",
+        "--scenario",
+        "current-lattice",
+        "--out",
+        str(other),
+        "--walkers",
+        "16",
+        "--steps",
+        "400",
+    )
+    assert made.returncode == 0, made.stderr
+    assert not (small_run / "fit.json").exists()
+    document = compare_scenarios(
+        ["paper-2021", "current-lattice"], ["hl-lhc"], results=results, progress=False
+    )
+    assert (small_run / "fit.json").exists()  # it ran the missing fits
+    rows = document["scenarios"]
+    assert list(rows) == ["paper-2021", "current-lattice"]
+    assert rows["current-lattice"]["upper_limits_95"]["m_L"] is None
+    assert rows["paper-2021"]["upper_limits_95"]["m_L"] < 2000
+    table = format_comparison(document)
+    assert table.count("\n") == 3
+    assert "| paper-2021 |" in table
