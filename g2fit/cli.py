@@ -153,6 +153,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must lie in [0, 2^32), got {text!r}")
+    return value
+
+
 def _at_least_two(text: str) -> int:
     value = _positive_int(text)
     if value < 2:
@@ -338,7 +348,7 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         help="future experiments to add (likelihoods/futures/), e.g. ilc,gigaz",
     )
     parser.add_argument("--out", type=Path, help="output folder (default results/SCENARIO/)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--set",
         type=_constant_override,

@@ -78,7 +78,16 @@ def prior_draws(likelihood: GlobalLikelihood, n: int, rng: np.random.Generator) 
     return np.asarray(low + (high - low) * rng.random((n, likelihood.ndim)))
 
 
+def _quiet_minuit() -> None:
+    """Minuit's C++ core prints its internal retries (e.g. a non-positive-definite start
+    matrix, which MIGRAD then repairs) to stderr; g2fit checks validity itself instead."""
+    from iminuit._core import MnPrint
+
+    MnPrint.global_level = -1
+
+
 def _migrad(likelihood: GlobalLikelihood, start: FloatArray, fixed: dict[int, float]) -> Minuit:
+    _quiet_minuit()
     cost = _Cost(likelihood, fixed)
     names = [likelihood.names[i] for i in cost.free]
     minuit = Minuit(cost, start[cost.free], name=names)
@@ -206,7 +215,8 @@ def upper_limit(
     *,
     delta: float = UPPER_LIMIT_DELTA_CHI2,
 ) -> float | None:
-    """Largest value where the 1-D profile crosses chi2_min + delta, going up (physical units).
+    """Where the 1-D profile first crosses chi2_min + delta above its minimum (physical units),
+    refined between grid points by root finding on the profile itself.
 
     None when the profile stays below the threshold up to the top of the prior range.
     """

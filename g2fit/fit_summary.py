@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from g2fit import __version__
+from g2fit.errors import InputError
 from g2fit.fit import UPPER_LIMIT_DELTA_CHI2, best_fit, profile, upper_limit
 from g2fit.likelihood import GlobalLikelihood, to_physical
 from g2fit.scenario import Scenario
@@ -26,6 +27,11 @@ def fit_scenario(
     likelihood = GlobalLikelihood(scenario)
     result = best_fit(likelihood, seed=seed)
     chi2_sm = likelihood.chi2_sm()
+    if not (np.isfinite(chi2_sm) and np.isfinite(result.chi2_min)):
+        raise InputError(
+            f"scenario {scenario.name}: chi^2 is not finite with these inputs "
+            f"(constants {scenario.constants.as_dict()})"
+        )
     chi2_min = result.chi2_min
     profiles: dict[str, Any] = {}
     limits: dict[str, float | None] = {}

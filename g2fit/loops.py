@@ -12,7 +12,8 @@ loses every digit. It is rewritten exactly as
 
 where T is the second-order Taylor polynomial of phi at t = 1 and r[x, y] is the divided
 difference (r(x) - r(y)) / (x - y). (Equivalently F = -x y phi[1, 1, 1, x, y], a fourth
-divided difference, so F = 2 x y times the simplex average of 1/t^2: F > 0 and F(1, 1) = 1/12.)
+divided difference; as phi'''' = -2/t^2, Hermite-Genocchi gives F = (x y / 12) times the
+average of 1/t^2 over the simplex of the nodes: F > 0 and F(1, 1) = 1/12.)
 r is analytic except for the branch point at t = 0, and each regime of r[x, y] is
 evaluated where it is well conditioned:
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -105,7 +104,9 @@ def convergence_warnings(
     found = []
     for name in parameters:
         row = summary.loc[name]
-        if kept_steps < MIN_STEPS_PER_TAU * row["tau_steps"]:
+        if not np.isfinite(row["tau_steps"]):
+            found.append(f"{name}: no autocorrelation time could be estimated: run longer")
+        elif kept_steps < MIN_STEPS_PER_TAU * row["tau_steps"]:
             found.append(
                 f"{name}: {kept_steps} steps after burn-in < {MIN_STEPS_PER_TAU} x tau = "
                 f"{MIN_STEPS_PER_TAU * row['tau_steps']:.0f}: run longer (--steps)"
@@ -136,8 +137,12 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
     kept = after_burn[:: settings.thin]
     kept_log_prob = chain.log_prob[settings.burn :][:: settings.thin]
     tau = dict(zip(likelihood.names, integrated_time(after_burn).tolist(), strict=True))
-    moved = np.any(after_burn[1:] != after_burn[:-1], axis=2)
-    acceptance = float(moved.mean()) if moved.size else math.nan
+    # A walker moved at a step exactly when its proposal was accepted (the first step of a
+    # chain has no predecessor here and counts as accepted).
+    moved = np.ones(chain.log_prob.shape, dtype=bool)
+    moved[1:] = np.any(chain.positions[1:] != chain.positions[:-1], axis=2)
+    accepted = moved[settings.burn :]
+    acceptance = float(accepted.mean())
     attrs = {
         "g2fit_version": __version__,
         "scenario": scenario.name,
@@ -157,7 +162,7 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
         "constants": scenario.constants.as_dict(),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    idata = build_inference_data(likelihood, kept, kept_log_prob, attrs)
+    idata = build_inference_data(likelihood, kept, kept_log_prob, accepted[:: settings.thin], attrs)
     summary = summarize(idata, list(likelihood.names), tau, acceptance)
     write_inference_data(idata, out / POSTERIOR_FILE)
     write_atomic(out / "summary.csv", summary.to_csv(float_format="%.8g"))

@@ -58,9 +58,11 @@ def build_inference_data(
     likelihood: GlobalLikelihood,
     positions: FloatArray,
     log_prob: FloatArray,
+    accepted: NDArray[np.bool_],
     attrs: dict[str, Any],
 ) -> az.InferenceData:
-    """InferenceData from kept steps: positions (steps, walkers, d), log_prob (steps, walkers)."""
+    """InferenceData from kept steps: positions (steps, walkers, d); log_prob and accepted
+    (whether the walker's proposal was accepted at that step), both (steps, walkers)."""
     steps, walkers, ndim = positions.shape
     flat = positions.transpose(1, 0, 2).reshape(-1, ndim)  # walker-major: (chain, draw)
     values = derived_observables(likelihood, flat)
@@ -68,9 +70,11 @@ def build_inference_data(
     chi2 = likelihood.chi2_terms(flat)
     terms = list(chi2)
     log_likelihood = np.stack([-0.5 * chi2[t] for t in terms], axis=-1).reshape(walkers, steps, -1)
-    moved = np.any(positions[1:] != positions[:-1], axis=2).T  # (walkers, steps - 1)
-    accepted = np.concatenate([np.ones((walkers, 1), dtype=bool), moved], axis=1)
-    sample_stats = {"lp": log_prob.T, "accepted": accepted, "log_likelihood_terms": log_likelihood}
+    sample_stats = {
+        "lp": log_prob.T,
+        "accepted": accepted.T,
+        "log_likelihood_terms": log_likelihood,
+    }
     encoded = {
         k: v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
         for k, v in attrs.items()

@@ -35,7 +35,7 @@ from g2fit.likelihood import GlobalLikelihood
 FloatArray = NDArray[np.float64]
 
 MOVES_DESCRIPTION = "emcee DEMove (0.8) + DESnookerMove (0.2)"
-_CHUNK_NAME = re.compile(r"^chunk-(\d{6})\.h5$")
+_CHUNK_NAME = re.compile(r"^chunk-(\d+)\.h5$")
 #: Prior draws from which the starting walkers are resampled by their likelihood.
 _INITIAL_DRAWS = 50_000
 
@@ -104,8 +104,12 @@ class Checkpoint:
     def chunks(self) -> list[Path]:
         if not self.folder.is_dir():
             return []
-        found = sorted(p for p in self.folder.iterdir() if _CHUNK_NAME.match(p.name))
-        return found
+        found = {}
+        for path in self.folder.iterdir():
+            match = _CHUNK_NAME.match(path.name)
+            if match:
+                found[int(match.group(1))] = path
+        return [found[start] for start in sorted(found)]
 
     def check_compatible(self, identity: dict[str, Any], steps: int) -> int:
         """Steps already done by a compatible checkpoint (0 if none); refuse any other."""
@@ -159,7 +163,7 @@ class Checkpoint:
         self, start: int, positions: FloatArray, log_prob: FloatArray, state: emcee.State
     ) -> None:
         stop = start + positions.shape[0]
-        path = self.folder / f"chunk-{start:06d}.h5"
+        path = self.folder / f"chunk-{start:09d}.h5"
         temporary = self.folder / f".{path.name}.tmp"
         with h5py.File(temporary, "w") as handle:
             handle.attrs["start"], handle.attrs["stop"] = start, stop

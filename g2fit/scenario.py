@@ -215,6 +215,18 @@ def load_term_specs(folder: Path | None = None) -> dict[str, Entry]:
     return specs
 
 
+def load_terms(
+    names: list[str], *, constants: Constants = DEFAULT_CONSTANTS, folder: Path | None = None
+) -> list[Term]:
+    """The named terms of likelihoods/, built against data/."""
+    specs = load_term_specs(folder)
+    measurements = load_measurements()
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise InputError(f"no term named {unknown[0]!r}; valid: {', '.join(sorted(specs))}")
+    return [_term(specs[n], measurements, constants) for n in names]
+
+
 def future_names(folder: Path | None = None) -> list[str]:
     """The futures (likelihoods/futures/NAME.toml), sorted."""
     return sorted(p.stem for p in (likelihoods_folder(folder) / "futures").glob("*.toml"))
@@ -232,7 +244,10 @@ def future_term_names(
         raise InputError(f"future {name!r} includes itself")
     path = folder / "futures" / f"{name}.toml"
     module = Entry(path, name, read_toml(path))
-    names = list(module.table.get("terms", {}))
+    terms = module.table.get("terms", {})
+    if not isinstance(terms, dict):
+        raise module.error("terms", "must be a table of named terms")
+    names = list(terms)
     for included in module.texts("includes") if module.has("includes") else []:
         names += [n for n in future_term_names(included, folder, (*_seen, name)) if n not in names]
     return names
@@ -257,6 +272,12 @@ def _scenario_table(
         {"description"},
         {"extends", "terms", "parameters", "fixed", "two_loop_top", "cutoff", "max_YL_YR"},
     )
+    for field in ("parameters", "fixed"):
+        if not isinstance(table.get(field, {}), dict):
+            raise entry.error(field, "must be a table")
+    both = set(table.get("parameters", {})) & set(table.get("fixed", {}))
+    if both:
+        raise entry.error("fixed", f"{sorted(both)} also listed under 'parameters'")
     if not entry.has("extends"):
         return dict(table), path
     parent, _ = _scenario_table(entry.text("extends"), folder, (*chain, name))

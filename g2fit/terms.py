@@ -17,17 +17,6 @@ FloatArray = NDArray[np.float64]
 Observables = Mapping[str, FloatArray]
 
 
-_EXP_KNEE = 30.0
-
-
-def _smooth_exp(a: FloatArray) -> FloatArray:
-    """exp(a), continued beyond a = 30 by its second-order Taylor polynomial: finite, smooth
-    and increasing for any a, so a minimizer far outside a bound still sees a slope."""
-    knee = np.minimum(a, _EXP_KNEE)
-    beyond = np.maximum(a - _EXP_KNEE, 0.0)
-    return np.asarray(np.exp(knee) * (1.0 + beyond + 0.5 * beyond * beyond))
-
-
 def chi2_quantile(cl: float, dof: int = 1) -> float:
     """Delta chi^2 of a confidence level for `dof` degrees of freedom (Wilks): 3.84 at 95 %, 1."""
     return float(stats.chi2.ppf(cl, dof))
@@ -104,13 +93,14 @@ class HalfGaussianBound:
 
 @dataclasses.dataclass(frozen=True)
 class SmoothBound:
-    """A hard bound made smooth for MIGRAD: chi2_at_bound * exp(-(o - bound) / width) for a
-    lower bound (exp(+(o - bound) / width) for an upper one).
+    """A hard bound made smooth for MIGRAD: chi2_at_bound * max(0, 1 + t)^2, with t the
+    distance beyond the bound in units of `width` (negative inside it).
 
-    chi^2 is chi2_at_bound exactly at the bound, so 'excluded' (chi^2 > chi2_at_bound) is
-    exactly 'beyond the bound'; it falls off exponentially inside it (below 1 % of
-    chi2_at_bound five widths inside) and grows exponentially beyond it. Used for mass
-    limits, the paper's eq. 17 bounds and its tau rule (eq. 18).
+    chi^2 is exactly 0 more than one width inside the bound, chi2_at_bound at the bound, and
+    grows quadratically beyond it, with a continuous slope everywhere: 'excluded'
+    (chi^2 > chi2_at_bound) is exactly 'beyond the bound', and the allowed region is not
+    penalized beyond the one-width transition. Used for mass limits, the paper's eq. 17
+    bounds and its tau rule (eq. 18).
     """
 
     name: str
@@ -126,9 +116,11 @@ class SmoothBound:
         return (self.observable,)
 
     def chi2(self, obs: Observables) -> FloatArray:
-        distance = (obs[self.observable] - self.bound) / self.width
-        exponent = -distance if self.side == "lower" else distance
-        return np.asarray(self.chi2_at_bound * _smooth_exp(exponent), dtype=float)
+        beyond = (obs[self.observable] - self.bound) / self.width
+        if self.side == "lower":
+            beyond = -beyond
+        ramp = np.maximum(1.0 + beyond, 0.0)
+        return np.asarray(self.chi2_at_bound * ramp * ramp, dtype=float)
 
     def excluded(self, obs: Observables) -> NDArray[np.bool_]:
         """The hard bound itself: True beyond it."""

@@ -34,7 +34,8 @@ def hand_made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarra
         "futures": [],
         "constants": DEFAULT_CONSTANTS.as_dict(),
     }
-    idata = build_inference_data(likelihood, positions, np.zeros((6, 2)), attrs)
+    accepted = np.ones((6, 2), dtype=bool)
+    idata = build_inference_data(likelihood, positions, np.zeros((6, 2)), accepted, attrs)
     run = tmp_path_factory.mktemp("hand_made")
     write_inference_data(idata, run / "posterior.nc")
     return run, points

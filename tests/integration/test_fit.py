@@ -60,6 +60,15 @@ def test_profile_never_beats_the_global_minimum_and_is_minimal(paper: GlobalLike
     assert at_best == pytest.approx(result.chi2_min, abs=1e-3)
 
 
+def _grid_profile(likelihood: GlobalLikelihood, m_L: float, n: int = 110) -> float:
+    """min chi^2 over a dense (log10 m_S, Y_L, Y_R) grid at fixed m_L (no minimizer)."""
+    log_mS = np.linspace(*likelihood.bounds[1], n)
+    yukawa = np.linspace(0.0, 1.0, n)
+    grid = np.stack(np.meshgrid(log_mS, yukawa, yukawa, indexing="ij"), axis=-1).reshape(-1, 3)
+    theta = np.column_stack([np.full(len(grid), np.log10(m_L)), grid])
+    return float(likelihood.chi2(theta).min())
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "g2fit", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
@@ -99,10 +108,13 @@ def test_fit_command_writes_fit_json_and_prints_pulls(tmp_path: Path) -> None:
     limit = document["upper_limits_95"]["m_L"]
     assert limit is not None
     assert 650 < limit < 5000
-    # The profile at the quoted limit sits UPPER_LIMIT_DELTA_CHI2 above the minimum.
+    # Independent of MIGRAD: a dense grid over (m_S, Y_L, Y_R) at m_L fixed to the limit.
     likelihood = GlobalLikelihood(load_scenario("paper-2021"))
-    at_limit = profile(likelihood, ["m_L"], np.array([[np.log10(limit)]]))[0]
-    assert at_limit - document["chi2_min"] == pytest.approx(UPPER_LIMIT_DELTA_CHI2, abs=0.05)
+    assert document["chi2_min"] == pytest.approx(0.0, abs=1e-6)
+    at_limit = _grid_profile(likelihood, limit)
+    assert at_limit - document["chi2_min"] == pytest.approx(UPPER_LIMIT_DELTA_CHI2, abs=0.15)
+    assert _grid_profile(likelihood, 0.97 * limit) < UPPER_LIMIT_DELTA_CHI2
+    assert _grid_profile(likelihood, 1.03 * limit) > UPPER_LIMIT_DELTA_CHI2
     assert np.array(document["profile_2d"]["chi2"]).shape == (3, 3)
 
 
@@ -112,7 +124,8 @@ def test_fit_command_writes_fit_json_and_prints_pulls(tmp_path: Path) -> None:
         (["--scenario", "paper-2022"], "unknown scenario 'paper-2022'; valid: current,"),
         (["--futures", "ilc,lep3"], "unknown future 'lep3'; valid: all,"),
         (["--profile-points", "1"], "argument --profile-points: must be at least 2"),
-        (["--seed", "x"], "argument --seed: invalid int value"),
+        (["--seed", "x"], "argument --seed: not an integer"),
+        (["--seed", "-1"], "argument --seed: must lie in [0, 2^32)"),
     ],
 )
 def test_fit_bad_input_is_one_line_and_exit_2(args: list[str], needle: str, tmp_path: Path) -> None:

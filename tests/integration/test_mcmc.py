@@ -17,6 +17,7 @@ from scipy import integrate, stats
 
 import g2fit
 from g2fit import observables
+from g2fit.likelihood import GlobalLikelihood
 from g2fit.mcmc import McmcSettings, run_mcmc
 from g2fit.posterior import load_inference_data
 from g2fit.sampling import RunSettings
@@ -96,7 +97,7 @@ def test_resume_after_kill_gives_the_same_chain(tmp_path: Path) -> None:
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     command = [sys.executable, "-m", "g2fit", "mcmc", "--no-progress", "--out", str(killed), *SMALL]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    second_chunk = killed / "checkpoint" / "chunk-000250.h5"
+    second_chunk = killed / "checkpoint" / "chunk-000000250.h5"
     deadline = time.monotonic() + 120
     while not second_chunk.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -145,6 +146,17 @@ def test_load_posterior_round_trips(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         frame["delta_amu"], frame["delta_amu_one_loop"] + frame["delta_amu_two_loop_top"]
     )
+    # accepted flags: per kept step, matching the run's acceptance fraction; lp matches positions
+    accepted = idata.sample_stats["accepted"].values
+    assert accepted.shape == (walkers, draws)
+    assert accepted.mean() == pytest.approx(idata.posterior.attrs["acceptance_fraction"], abs=0.05)
+    assert 0.1 < accepted.mean() < 0.6
+    likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+    theta = np.column_stack(
+        [np.log10(frame["m_L"]), np.log10(frame["m_S"]), frame["Y_L"], frame["Y_R"]]
+    )
+    lp = idata.sample_stats["lp"].values.ravel()
+    np.testing.assert_allclose(likelihood.log_prob(theta), lp, rtol=1e-12)
     terms = idata.sample_stats["log_likelihood_terms"]
     assert terms.coords["term"].values[0] == "g2-paper-2021"
     assert idata.posterior.attrs["scenario"] == "paper-2021"

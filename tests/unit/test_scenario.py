@@ -40,10 +40,9 @@ def test_every_scenario_loads_and_evaluates_vectorized(name: str) -> None:
 
 def test_chi2_of_the_sm_is_the_anomaly_squared_for_the_paper() -> None:
     likelihood = GlobalLikelihood(load_scenario("paper-2021"))
-    # The smoothed cuts leave 4 exp(-20) ~ 8e-9 at the SM (20 widths inside each bound).
-    assert likelihood.chi2_sm() == pytest.approx((2.51 / 0.59) ** 2, abs=1e-7)
+    assert likelihood.chi2_sm() == pytest.approx((2.51 / 0.59) ** 2, rel=1e-14)
     others = [v for k, v in likelihood.chi2_terms_sm().items() if k != "g2-paper-2021"]
-    assert max(others) == pytest.approx(4 * np.exp(-20), rel=1e-6)
+    assert others == [0.0] * len(others)
 
 
 def test_extends_overrides_fixed_parameters_and_terms() -> None:
@@ -62,12 +61,16 @@ def test_futures_combine() -> None:
         assert set(future_term_names(name)) <= set(everything)
 
 
-def test_projections_are_asimov_at_the_sm() -> None:
-    likelihood = GlobalLikelihood(load_scenario("paper-2021", ["all"]))
-    terms_sm = likelihood.chi2_terms_sm()
-    for term in likelihood.terms:
-        if term.form in ("projection", "mass-limit"):
-            assert terms_sm[term.name] == 0.0
+def test_projection_precisions_follow_their_data_entries() -> None:
+    terms = {t.name: t for t in load_scenario("paper-2021", ["all"]).terms}
+    # A_mu^SM = (gL^2 - gR^2)/(gL^2 + gR^2) with gL = -1/2 + s_W^2, gR = s_W^2, by hand.
+    g_L, g_R = -0.5 + 0.23121, 0.23121
+    a_mu = (g_L**2 - g_R**2) / (g_L**2 + g_R**2)
+    assert terms["fcc-ee-A-mu"].sigma == pytest.approx(2e-4 * a_mu, rel=1e-12)
+    assert terms["fcc-ee-A-mu"].value == pytest.approx(a_mu, rel=1e-12)
+    assert (terms["gigaz-Zmu"].value, terms["gigaz-Zmu"].sigma) == (0.0, 2e-4)
+    assert (terms["ilc-W-universality"].value, terms["ilc-W-universality"].sigma) == (1.0, 6e-4)
+    assert terms["hl-lhc-doublet"].bound == 1250.0
 
 
 def test_prior_box_and_vacuum_stability() -> None:
@@ -163,3 +166,43 @@ def test_unknown_scenario_and_future_list_the_valid_names() -> None:
         load_scenario("paper-2022")
     with pytest.raises(InputError, match=r"unknown future 'lep3'; valid: all, cepc"):
         load_scenario("paper-2021", ["lep3"])
+
+
+@pytest.mark.parametrize(
+    ("scenario", "file", "old", "new", "message"),
+    [
+        (
+            "paper-2021",
+            "scenarios/paper-2021.toml",
+            "[fixed]\nY_V = 1.0",
+            "[fixed]\nY_L = 0.5\nY_V = 1.0",
+            r"field 'fixed': \['Y_L'\] also listed under 'parameters'",
+        ),
+        (
+            "current",
+            "scenarios/current.toml",
+            'extends = "paper-2021"',
+            'extends = "paper-2021"\nfixed = 5',
+            r"\[current\] field 'fixed': must be a table",
+        ),
+        (
+            "current",
+            "scenarios/current.toml",
+            'extends = "paper-2021"',
+            'extends = "current-lattice"',
+            r"scenario 'current' extends itself",
+        ),
+    ],
+)
+def test_bad_scenario_structure_is_refused(
+    likelihoods_copy: Path, scenario: str, file: str, old: str, new: str, message: str
+) -> None:
+    _edit(likelihoods_copy / file, old, new)
+    with pytest.raises(InputError, match=message):
+        load_scenario(scenario, folder=likelihoods_copy)
+
+
+def test_future_with_malformed_terms_is_refused(likelihoods_copy: Path) -> None:
+    (likelihoods_copy / "futures" / "ilc.toml").write_text('description = "x"\nterms = 5\n')
+    with pytest.raises(InputError, match=r"ilc.toml: \[ilc\] field 'terms': must be a table"):
+        load_scenario("paper-2021", ["ilc"], folder=likelihoods_copy)

@@ -9,7 +9,7 @@ import pytest
 from scipy import optimize
 
 from g2fit.constants import DEFAULT_CONSTANTS
-from g2fit.scenario import load_scenario
+from g2fit.scenario import load_scenario, load_terms
 from g2fit.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
 
 V = DEFAULT_CONSTANTS.v
@@ -43,8 +43,12 @@ def test_smooth_bound_is_its_cut_at_the_bound(side: str) -> None:
     sign = 1.0 if side == "lower" else -1.0
     at = {"x": np.array([10.0])}
     assert term.chi2(at)[0] == pytest.approx(3.84, rel=1e-14)
-    inside = {"x": np.array([10.0 + sign * 2.5])}  # five widths inside
-    assert term.chi2(inside)[0] == pytest.approx(3.84 * math.exp(-5), rel=1e-12)
+    half_inside = {"x": np.array([10.0 + sign * 0.25])}  # half a width inside
+    assert term.chi2(half_inside)[0] == pytest.approx(3.84 / 4, rel=1e-12)
+    one_inside = {"x": np.array([10.0 + sign * 0.5, 10.0 + sign * 3.0])}
+    np.testing.assert_array_equal(term.chi2(one_inside), [0.0, 0.0])
+    beyond = {"x": np.array([10.0 - sign * 1.0])}  # two widths beyond: 3.84 (1 + 2)^2
+    assert term.chi2(beyond)[0] == pytest.approx(3.84 * 9, rel=1e-12)
     far = {"x": np.array([10.0 - sign * 1e6])}
     assert np.isfinite(term.chi2(far)[0])
     assert term.chi2(far)[0] > 1e13
@@ -84,13 +88,18 @@ def test_eq_18_comes_out_of_the_paper_tau_rule() -> None:
 
 
 def test_plain_gaussian_tau_bound_is_tighter_than_the_paper_rule() -> None:
-    scenario = load_scenario("paper-2021")
-    gaussian = Gaussian("t", "R_tau", 0.9762, 0.0028)
-    sm = gaussian.chi2({"R_tau": np.array([DEFAULT_CONSTANTS.R_tau_SM])})[0]
+    (gaussian,) = load_terms(["tau-pdg2020"])
+    assert isinstance(gaussian, Gaussian)
+    r_sm = DEFAULT_CONSTANTS.R_tau_SM
 
-    def delta_chi2(mixing: float) -> float:
-        R = scenario.constants.R_tau_SM * (1 - mixing / 2) ** 2
-        return float(gaussian.chi2({"R_tau": np.array([R])})[0] - sm - 4.0)
+    def delta_chi2(mixing: float) -> float:  # R_tau at Y_L^2 v^2/m_S^2 = mixing (eq. 16)
+        obs = {"R_tau": np.array([r_sm * (1 - mixing / 2) ** 2, r_sm])}
+        chi2 = gaussian.chi2(obs)
+        return float(chi2[0] - chi2[1] - 4.0)
 
     bound = optimize.brentq(delta_chi2, 0.0, 0.05)
+    # By hand: |pull| <= sqrt(pull_SM^2 + 4) with pull_SM = (0.9726 - 0.9762)/0.0028.
+    pull = math.sqrt(((0.9726 - 0.9762) / 0.0028) ** 2 + 4)
+    by_hand = 2 * (1 - math.sqrt((0.9762 - pull * 0.0028) / 0.9726))
+    assert bound == pytest.approx(by_hand, rel=1e-9)
     assert bound < 0.6 * 5.7e-3
