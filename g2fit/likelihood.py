@@ -13,10 +13,11 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from g2fit.physics import observables
+from g2fit.physics import compute_observables, observables
 from g2fit.scenario import MODEL_PARAMETERS, Parameter, Scenario
 
 FloatArray = NDArray[np.float64]
+_LN10 = math.log(10.0)
 
 #: Model point of the SM: no new couplings, decoupled masses (GeV).
 SM_POINT = {"m_L": math.inf, "m_S": math.inf, "Y_L": 0.0, "Y_R": 0.0, "Y_V": 0.0, "Y_Vp": 0.0}
@@ -31,7 +32,7 @@ def to_internal(parameter: Parameter, value: ArrayLike) -> FloatArray:
 def to_physical(parameter: Parameter, x: ArrayLike) -> FloatArray:
     """Internal coordinate -> physical value."""
     v = np.asarray(x, dtype=float)
-    return np.asarray(10.0**v) if parameter.prior == "log-uniform" else v
+    return np.exp(v * _LN10) if parameter.prior == "log-uniform" else v
 
 
 class GlobalLikelihood:
@@ -45,6 +46,8 @@ class GlobalLikelihood:
             [[float(to_internal(p, p.low)), float(to_internal(p, p.high))] for p in self.parameters]
         )
         self.terms = scenario.terms
+        #: The observables the terms use: the likelihood computes only these.
+        self._wanted = frozenset(name for term in self.terms for name in term.observables)
 
     @property
     def ndim(self) -> int:
@@ -77,14 +80,27 @@ class GlobalLikelihood:
         result: NDArray[np.bool_] = inside & stable
         return result
 
-    def observables_at(self, point: dict[str, FloatArray]) -> dict[str, FloatArray]:
-        """Observables at physical model points, plus the masses themselves (for mass limits)."""
-        values = observables(
-            **point,
-            cutoff=self.scenario.cutoff,
-            two_loop_top=self.scenario.two_loop_top,
-            constants=self.scenario.constants,
-        )
+    def observables_at(
+        self, point: dict[str, FloatArray], wanted: frozenset[str] | None = None
+    ) -> dict[str, FloatArray]:
+        """Observables (all, or those `wanted`) at physical model points, plus the masses
+        themselves (for mass limits). Checks the points unless only `wanted` ones are asked
+        for, which the likelihood does for points inside its prior."""
+        if wanted is None:
+            values = observables(
+                **point,
+                cutoff=self.scenario.cutoff,
+                two_loop_top=self.scenario.two_loop_top,
+                constants=self.scenario.constants,
+            )
+        else:
+            values = compute_observables(
+                *(point[name] for name in MODEL_PARAMETERS),
+                np.asarray(self.scenario.cutoff),
+                self.scenario.two_loop_top,
+                self.scenario.constants,
+                wanted,
+            )
         values["m_L"], values["m_S"] = point["m_L"], point["m_S"]
         return values
 
@@ -93,12 +109,15 @@ class GlobalLikelihood:
 
     def chi2_terms(self, theta: ArrayLike) -> dict[str, FloatArray]:
         """chi^2 of every term at the points theta, each of shape (n,)."""
-        return self.chi2_terms_at(self.observables_at(self.point(theta)))
+        return self.chi2_terms_at(self.observables_at(self.point(theta), self._wanted))
 
     def chi2(self, theta: ArrayLike) -> FloatArray:
         """Total chi^2 = -2 ln L (up to a constant) at the points theta, shape (n,)."""
-        terms = self.chi2_terms(theta)
-        return np.asarray(sum(terms.values(), np.zeros(self._theta(theta).shape[0])))
+        terms = iter(self.chi2_terms(theta).values())
+        total = np.array(next(terms), dtype=float)
+        for value in terms:
+            total += value
+        return total
 
     def log_prob(self, theta: ArrayLike) -> FloatArray:
         """ln posterior (unnormalized) for emcee: -chi^2/2 inside the prior, -inf outside.

@@ -19,7 +19,7 @@ evaluated where it is well conditioned:
 
 - both nodes near 1: the Taylor series of r about 1, with exact coefficients
   c_k = 2 (-1)^k / ((k+1)(k+2)(k+3)), and its divided difference by synthetic division;
-- nodes close to each other (|x - y| <= 1/4 min(x, y)): Gauss-Legendre quadrature of
+- nodes close to each other (|x - y| <= 0.05 min(x, y)): Gauss-Legendre quadrature of
   r' over [x, y], exact to rounding because r' is analytic on a wide ellipse around it;
 - both nodes below 1: r(t) = 1/2 + t u(t) takes the nearly constant part out before
   differencing;
@@ -41,9 +41,14 @@ _SERIES_COEFFS = np.array(
     [2.0 * (-1) ** k / ((k + 1) * (k + 2) * (k + 3)) for k in range(_SERIES_TERMS)]
 )
 _SERIES_DERIV_COEFFS = np.arange(1, _SERIES_TERMS) * _SERIES_COEFFS[1:]
-#: Nodes x, y count as close when |x - y| <= _CLOSE * min(x, y).
-_CLOSE = 0.25
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
+#: Nodes x, y count as close when |x - y| <= _CLOSE * min(x, y): there the difference quotient
+#: would lose up to ~1/_CLOSE digits' worth of rounding (20 eps), so it is replaced.
+_CLOSE = 0.05
+#: Gauss-Legendre on [x, y]: r' is analytic on an ellipse ~40 half-widths wide, error < 1e-18.
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
+#: Where |log(m_b^2/m_a^2)| is below this, log(1 + z)/z comes from log1p: elsewhere the
+#: quotient of logarithms keeps ~eps |log x| / 0.02 < 1e-13 relative even from differenced logs.
+_LOG_RATIO_NEAR = 0.02
 
 
 def _horner(coeffs: FloatArray, s: FloatArray) -> FloatArray:
@@ -55,9 +60,22 @@ def _horner(coeffs: FloatArray, s: FloatArray) -> FloatArray:
     return result
 
 
-def _r_closed(t: FloatArray) -> FloatArray:
+def _r_closed(t: FloatArray, log_t: FloatArray | None = None) -> FloatArray:
+    """(2 t^2 log t - (t - 1)(3t - 1)) / (2 (t - 1)^3), the numerator in Horner form
+    t (t (2 log t - 3) + 4) - 1, updated in place (this runs on every point)."""
+    log_t = np.log(t) if log_t is None else log_t
+    numerator = 2.0 * log_t
+    numerator -= 3.0
+    numerator *= t
+    numerator += 4.0
+    numerator *= t
+    numerator -= 1.0
     s = t - 1.0
-    return (2.0 * t * t * np.log(t) - s * (3.0 * t - 1.0)) / (2.0 * s**3)
+    denominator = s * s
+    denominator *= s
+    denominator *= 2.0
+    numerator /= denominator
+    return numerator
 
 
 def _r_prime_closed(t: FloatArray) -> FloatArray:
@@ -71,12 +89,15 @@ def _near_one(t: FloatArray) -> NDArray[np.bool_]:
     return np.abs(t - 1.0) <= _SERIES_RADIUS
 
 
-def _r(t: FloatArray) -> FloatArray:
-    """r(t) for t > 0: Taylor series near t = 1, closed form elsewhere."""
-    out = np.empty_like(t)
-    near = _near_one(t)
-    out[near] = _horner(_SERIES_COEFFS, t[near] - 1.0)
-    out[~near] = _r_closed(t[~near])
+def _r(
+    t: FloatArray, near: NDArray[np.bool_] | None = None, log_t: FloatArray | None = None
+) -> FloatArray:
+    """r(t) for t > 0: the closed form, patched by the Taylor series near t = 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _r_closed(t, log_t)
+    near = _near_one(t) if near is None else near
+    if near.any():
+        out[near] = _horner(_SERIES_COEFFS, t[near] - 1.0)
     return out
 
 
@@ -118,25 +139,49 @@ def _quadrature_divided_difference(x: FloatArray, y: FloatArray) -> FloatArray:
     return 0.5 * values @ _GL_WEIGHTS
 
 
-def r_divided_difference(x: ArrayLike, y: ArrayLike) -> FloatArray:
-    """r[x, y] = (r(x) - r(y)) / (x - y) (r'(x) at x = y), for x, y > 0; broadcasts."""
-    xb, yb = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+def r_divided_difference(
+    x: ArrayLike,
+    y: ArrayLike,
+    log_x: ArrayLike | None = None,
+    log_y: ArrayLike | None = None,
+) -> FloatArray:
+    """r[x, y] = (r(x) - r(y)) / (x - y) (r'(x) at x = y), for x, y > 0; broadcasts.
+
+    log_x, log_y: log(x), log(y) if the caller has them already. The difference quotient
+    is evaluated everywhere (it is well conditioned for most points), then the points of the
+    three other regimes are overwritten.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in (x, y)]
+    logs = [
+        np.log(a) if b is None else np.asarray(b, dtype=float)
+        for a, b in zip(arrays, (log_x, log_y), strict=True)
+    ]
+    xb, yb, lxb, lyb = np.broadcast_arrays(*arrays, *logs)
     shape = xb.shape
     xs, ys = xb.ravel(), yb.ravel()
-    out = np.empty(xs.shape)
+    difference = xs - ys
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = _r(xs, _near_one(xs), lxb.ravel())
+        out -= _r(ys, _near_one(ys), lyb.ravel())
+        out /= difference
 
-    series = _near_one(xs) & _near_one(ys)
-    close = ~series & (np.abs(xs - ys) <= _CLOSE * np.minimum(xs, ys))
-    below = ~series & ~close & (np.maximum(xs, ys) < 1.0 - _SERIES_RADIUS)
-    direct = ~(series | close | below)
-
-    out[series] = _series_divided_difference(xs[series] - 1.0, ys[series] - 1.0)
-    out[close] = _quadrature_divided_difference(xs[close], ys[close])
-    xw, yw = xs[below], ys[below]
-    ux, uy = _u(xw), _u(yw)
-    out[below] = ux + yw * (ux - uy) / (xw - yw)
-    xd, yd = xs[direct], ys[direct]
-    out[direct] = (_r(xd) - _r(yd)) / (xd - yd)
+    # One cheap test flags every point of the other regimes (all lie below 1 + radius or are
+    # close); only those few are classified and recomputed.
+    low, high = np.minimum(xs, ys), np.maximum(xs, ys)
+    flagged = np.flatnonzero((high <= 1.0 + _SERIES_RADIUS) | (np.abs(difference) <= _CLOSE * low))
+    if flagged.size:
+        x, y, lo, hi = xs[flagged], ys[flagged], low[flagged], high[flagged]
+        series = (lo >= 1.0 - _SERIES_RADIUS) & (hi <= 1.0 + _SERIES_RADIUS)
+        close = ~series & (np.abs(x - y) <= _CLOSE * lo)
+        below = ~series & ~close & (hi < 1.0 - _SERIES_RADIUS)
+        if series.any():
+            out[flagged[series]] = _series_divided_difference(x[series] - 1.0, y[series] - 1.0)
+        if close.any():
+            out[flagged[close]] = _quadrature_divided_difference(x[close], y[close])
+        if below.any():
+            xw, yw = x[below], y[below]
+            ux, uy = _u(xw), _u(yw)
+            out[flagged[below]] = ux + yw * (ux - uy) / (xw - yw)
     return out.reshape(shape)
 
 
@@ -148,19 +193,25 @@ def loop_function_F(x: ArrayLike, y: ArrayLike) -> FloatArray:
     return F
 
 
-def log_ratio_over_difference_of_squares(m_a: ArrayLike, m_b: ArrayLike) -> FloatArray:
+def log_ratio_over_difference_of_squares(
+    m_a: ArrayLike, m_b: ArrayLike, log_ratio: ArrayLike | None = None
+) -> FloatArray:
     """log(m_b^2/m_a^2) / (m_b^2 - m_a^2) for masses m_a, m_b > 0 (GeV), GeV^-2.
 
-    Forms m_b^2 - m_a^2 as (m_b - m_a)(m_b + m_a), exact to rounding even when m_a ~ m_b.
+    Forms m_b^2 - m_a^2 as (m_b - m_a)(m_b + m_a), exact to rounding even when m_a ~ m_b,
+    and uses log1p(z)/z, z = (m_b^2 - m_a^2)/m_a^2, where |log(1 + z)| <= 0.02 (limit 1/m_a^2
+    at z = 0). log_ratio: log(m_b^2/m_a^2) if the caller has it (then not recomputed).
     """
     ma, mb = np.broadcast_arrays(np.asarray(m_a, dtype=float), np.asarray(m_b, dtype=float))
-    a = ma * ma
-    z = (mb - ma) * (mb + ma) / a
-    near = np.abs(z) <= 0.5
-    out = np.empty(a.shape)
-    zn = z[near]
-    safe = np.where(zn == 0.0, 1.0, zn)
-    out[near] = np.where(zn == 0.0, 1.0, np.log1p(safe) / safe) / a[near]
-    far = ~near
-    out[far] = 2.0 * np.log(mb[far] / ma[far]) / ((mb[far] - ma[far]) * (mb[far] + ma[far]))
+    logs = np.broadcast_to(2.0 * np.log(mb / ma) if log_ratio is None else log_ratio, ma.shape)
+    difference = np.asarray(mb - ma)
+    difference *= mb + ma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(np.divide(logs, difference))
+    near = np.abs(logs) <= _LOG_RATIO_NEAR
+    if near.any():
+        a_near = ma[near] * ma[near]
+        zn = difference[near] / a_near
+        safe = np.where(zn == 0.0, 1.0, zn)
+        out[near] = np.where(zn == 0.0, 1.0, np.log1p(safe) / safe) / a_near
     return out

@@ -92,9 +92,88 @@ def muon_mass_bracket(m_L: ArrayLike, m_S: ArrayLike, cutoff: ArrayLike) -> Floa
     """
     m_L = np.asarray(m_L, dtype=float)
     m_S = np.asarray(m_S, dtype=float)
-    log_ratio = log_ratio_over_difference_of_squares(m_S, m_L)
-    bracket: FloatArray = 2.0 * np.log(np.asarray(cutoff) / m_S) - m_L * m_L * log_ratio
+    return _bracket(m_L, m_S, np.asarray(cutoff), log_ratio_over_difference_of_squares(m_S, m_L))
+
+
+def _bracket(
+    m_L: FloatArray, m_S: FloatArray, cutoff: FloatArray, log_ratio: FloatArray
+) -> FloatArray:
+    bracket: FloatArray = 2.0 * np.log(cutoff / m_S) - m_L * m_L * log_ratio
     return bracket
+
+
+_G2 = frozenset({"delta_amu", "delta_amu_one_loop", "delta_amu_two_loop_top"})
+_LEFT = frozenset({"dgL_W", "dgL_Znu", "R_tau", "gmu_over_ge", "R_W_mu_e"})
+_RIGHT = frozenset({"dgR_Zmu", "gR_Zmu", "A_mu", "Gamma_Zmumu_ratio"})
+
+
+def compute_observables(
+    m_L: FloatArray,
+    m_S: FloatArray,
+    Y_L: FloatArray,
+    Y_R: FloatArray,
+    Y_V: FloatArray,
+    Y_Vp: FloatArray,
+    cutoff: FloatArray,
+    two_loop_top: bool,
+    constants: Constants,
+    wanted: frozenset[str] | None = None,
+) -> dict[str, FloatArray]:
+    """The observables in `wanted` (all if None) at checked inputs, without re-checking them.
+
+    The likelihood calls this for points already inside its prior, asking only for what its
+    terms use; `observables` is the checked public entry point.
+    """
+    k = constants
+    wanted = frozenset(OBSERVABLES) if wanted is None else wanted
+    values: dict[str, FloatArray] = {}
+    # Scalar factors are applied in place: this runs on every likelihood evaluation.
+    if wanted & (_G2 | {"delta_mmu_over_mmu"}):
+        coupling = Y_L * Y_R * mixing_factor(m_L, m_S, Y_V, Y_Vp)
+        x = np.square(m_S * (1.0 / k.m_W))
+        y = np.square(m_L * (1.0 / k.m_W))
+        log_x, log_y = np.log(x), np.log(y)
+        log_ratio = log_ratio_over_difference_of_squares(m_S, m_L, log_y - log_x)
+    if wanted & _G2:
+        # eq. 12 with m_W^2 F(x, y) / (m_S^2 m_L^2) = -r[x, y] / m_W^2
+        one_loop = np.asarray(r_divided_difference(x, y, log_x, log_y) * coupling)
+        one_loop *= -6.0 * k.v * k.m_mu / (_LOOP * k.m_W**2)
+        two_loop = np.asarray(coupling * log_ratio)
+        two_loop *= -3.0 * k.y_t**2 * k.v * k.m_mu / _LOOP**2
+        values["delta_amu"] = one_loop + two_loop if two_loop_top else one_loop
+        values["delta_amu_one_loop"] = one_loop
+        values["delta_amu_two_loop_top"] = two_loop
+    if "delta_mmu_over_mmu" in wanted:
+        bracket = _bracket(m_L, m_S, cutoff, log_ratio)
+        values["delta_mmu_over_mmu"] = (-k.v / (_LOOP * k.m_mu)) * coupling * bracket
+    if wanted & _LEFT:
+        dgL_W = np.square(Y_L * k.v / m_S)
+        dgL_W *= -0.5
+        values["dgL_W"] = values["dgL_Znu"] = dgL_W
+        values["gmu_over_ge"] = 1.0 + dgL_W
+        if wanted & {"R_W_mu_e", "R_tau"}:
+            values["R_W_mu_e"] = values["gmu_over_ge"] ** 2
+            values["R_tau"] = k.R_tau_SM * values["R_W_mu_e"]
+    g_L = -0.5 + k.sin2_theta_W
+    if wanted & _RIGHT:
+        dgR_Zmu = np.square(Y_R * k.v / m_L)
+        dgR_Zmu *= -0.5
+        g_R = k.sin2_theta_W + dgR_Zmu
+        values["dgR_Zmu"], values["gR_Zmu"] = dgR_Zmu, g_R
+        if wanted & {"A_mu", "Gamma_Zmumu_ratio"}:
+            values["A_mu"] = (g_L**2 - g_R**2) / (g_L**2 + g_R**2)
+            values["Gamma_Zmumu_ratio"] = (g_L**2 + g_R**2) / (g_L**2 + k.sin2_theta_W**2)
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff)))
+    if "dgL_Zmu" in wanted:
+        values["dgL_Zmu"] = np.zeros(shape)
+    if "gL_Zmu" in wanted:
+        values["gL_Zmu"] = np.full(shape, g_L)
+    out = {}
+    for name in OBSERVABLES:
+        if name in wanted:
+            value = np.asarray(values[name], dtype=float)
+            out[name] = value if value.shape == shape else np.broadcast_to(value, shape).copy()
+    return out
 
 
 def observables(
@@ -117,47 +196,4 @@ def observables(
     """
     m_L, m_S, cutoff_arr = _checked_masses(m_L=m_L, m_S=m_S, cutoff=cutoff)
     Y_L, Y_R, Y_V, Y_Vp = _checked_yukawas(Y_L=Y_L, Y_R=Y_R, Y_V=Y_V, Y_Vp=Y_Vp)
-    k = constants
-    shape = np.broadcast_shapes(
-        m_L.shape, m_S.shape, cutoff_arr.shape, Y_L.shape, Y_R.shape, Y_V.shape, Y_Vp.shape
-    )
-
-    coupling = Y_L * Y_R * mixing_factor(m_L, m_S, Y_V, Y_Vp)
-    x = (m_S / k.m_W) ** 2
-    y = (m_L / k.m_W) ** 2
-    # eq. 12 with m_W^2 F(x, y) / (m_S^2 m_L^2) = -r[x, y] / m_W^2
-    one_loop = -6.0 * coupling / _LOOP * k.v * k.m_mu / k.m_W**2 * r_divided_difference(x, y)
-    two_loop = (
-        -3.0
-        * k.y_t**2
-        * coupling
-        / _LOOP**2
-        * k.v
-        * k.m_mu
-        * log_ratio_over_difference_of_squares(m_S, m_L)
-    )
-    delta_y_mu = -coupling / _LOOP * muon_mass_bracket(m_L, m_S, cutoff_arr)
-
-    dgL_W = -((Y_L * k.v / m_S) ** 2) / 2.0
-    dgR_Zmu = -((Y_R * k.v / m_L) ** 2) / 2.0
-    g_L = -0.5 + k.sin2_theta_W
-    g_R = k.sin2_theta_W + dgR_Zmu
-    width_sm = g_L**2 + k.sin2_theta_W**2
-    values = {
-        "delta_amu": one_loop + two_loop if two_loop_top else one_loop,
-        "delta_amu_one_loop": one_loop,
-        "delta_amu_two_loop_top": two_loop,
-        "delta_mmu_over_mmu": delta_y_mu * k.v / k.m_mu,
-        "dgL_W": dgL_W,
-        "dgL_Znu": dgL_W,
-        "dgL_Zmu": np.zeros(shape),
-        "dgR_Zmu": dgR_Zmu,
-        "R_tau": k.R_tau_SM * (1.0 + dgL_W) ** 2,
-        "gmu_over_ge": 1.0 + dgL_W,
-        "R_W_mu_e": (1.0 + dgL_W) ** 2,
-        "gL_Zmu": np.full(shape, g_L),
-        "gR_Zmu": g_R,
-        "A_mu": (g_L**2 - g_R**2) / (g_L**2 + g_R**2),
-        "Gamma_Zmumu_ratio": (g_L**2 + g_R**2) / width_sm,
-    }
-    return {name: np.broadcast_to(value, shape).astype(float) for name, value in values.items()}
+    return compute_observables(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff_arr, two_loop_top, constants)

@@ -116,11 +116,14 @@ class SmoothBound:
         return (self.observable,)
 
     def chi2(self, obs: Observables) -> FloatArray:
-        beyond = (obs[self.observable] - self.bound) / self.width
-        if self.side == "lower":
-            beyond = -beyond
-        ramp = np.maximum(1.0 + beyond, 0.0)
-        return np.asarray(self.chi2_at_bound * ramp * ramp, dtype=float)
+        sign = -1.0 if self.side == "lower" else 1.0
+        # 1 + t = 1 + sign (o - bound) / width, as one multiply-add
+        ramp = np.maximum(
+            obs[self.observable] * (sign / self.width) + (1.0 - sign * self.bound / self.width), 0.0
+        )
+        ramp *= ramp
+        ramp *= self.chi2_at_bound
+        return np.asarray(ramp, dtype=float)
 
     def excluded(self, obs: Observables) -> NDArray[np.bool_]:
         """The hard bound itself: True beyond it."""
