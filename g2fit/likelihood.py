@@ -95,7 +95,12 @@ class GlobalLikelihood:
             )
         else:
             values = compute_observables(
-                *(point[name] for name in MODEL_PARAMETERS),
+                point["m_L"],
+                point["m_S"],
+                point["Y_L"],
+                point["Y_R"],
+                point["Y_V"],
+                point["Y_Vp"],
                 np.asarray(self.scenario.cutoff),
                 self.scenario.two_loop_top,
                 self.scenario.constants,

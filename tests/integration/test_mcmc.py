@@ -156,7 +156,8 @@ def test_load_posterior_round_trips(tmp_path: Path) -> None:
         [np.log10(frame["m_L"]), np.log10(frame["m_S"]), frame["Y_L"], frame["Y_R"]]
     )
     lp = idata.sample_stats["lp"].values.ravel()
-    np.testing.assert_allclose(likelihood.log_prob(theta), lp, rtol=1e-12)
+    # log10 of the stored masses differs from the sampled coordinate by an ulp at most
+    np.testing.assert_allclose(likelihood.log_prob(theta), lp, rtol=1e-9, atol=1e-12)
     terms = idata.sample_stats["log_likelihood_terms"]
     assert terms.coords["term"].values[0] == "g2-paper-2021"
     assert idata.posterior.attrs["scenario"] == "paper-2021"
