@@ -10,7 +10,7 @@ import dataclasses
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -143,14 +143,31 @@ def _names(text: str) -> list[str]:
     return names
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-    return value
+#: Upper limits on sizes: beyond them a run would not fit in memory or in a day.
+MAX_WALKERS = 100_000
+MAX_STEPS = 10_000_000
+MAX_CHAIN_VALUES = 50_000_000  # walkers x steps: the chain is kept in memory
+MAX_GRID = 2000
+MAX_PROFILE_POINTS = 1000
+MAX_MASS_RATIO = 1e6
+
+
+def _integer(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < low:
+            problem = "must be positive" if low == 1 else f"must be at least {low}"
+            raise argparse.ArgumentTypeError(f"{problem}, got {text!r}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _seed(text: str) -> int:
@@ -160,13 +177,6 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must lie in [0, 2^32), got {text!r}")
-    return value
-
-
-def _at_least_two(text: str) -> int:
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
     return value
 
 
@@ -197,6 +207,11 @@ def run_mcmc_command(args: argparse.Namespace) -> int:
     from g2fit.sampling import RunSettings
     from g2fit.scenario import load_scenario
 
+    if args.walkers * args.steps > MAX_CHAIN_VALUES:
+        fail(
+            f"argument --steps: walkers x steps = {args.walkers * args.steps} exceeds "
+            f"{MAX_CHAIN_VALUES} (the chain is kept in memory)"
+        )
     scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
     out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
     burn = args.steps // 4 if args.burn is None else args.burn
@@ -323,16 +338,8 @@ def _at_least_one(text: str) -> float:
     value = _finite(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (m_L >= m_S), got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    if value > MAX_MASS_RATIO:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_MASS_RATIO:g}, got {text!r}")
     return value
 
 
@@ -374,10 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_scenario_arguments(fit)
     fit.add_argument(
-        "--profile-points", type=_at_least_two, default=25, help="1-D profile grid size"
+        "--profile-points",
+        type=_integer(2, MAX_PROFILE_POINTS),
+        default=25,
+        help="1-D profile grid size",
     )
     fit.add_argument(
-        "--profile-2d-points", type=_at_least_two, default=15, help="2-D profile grid size per axis"
+        "--profile-2d-points",
+        type=_integer(2, MAX_PROFILE_POINTS // 10),
+        default=15,
+        help="2-D profile grid size per axis",
     )
     fit.set_defaults(run=run_fit)
 
@@ -386,16 +399,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_scenario_arguments(mcmc)
     mcmc.add_argument(
-        "--walkers", type=_positive_int, default=DEFAULT_WALKERS, help="walkers (default 128)"
+        "--walkers",
+        type=_integer(1, MAX_WALKERS),
+        default=DEFAULT_WALKERS,
+        help="walkers (default 128)",
     )
     mcmc.add_argument(
-        "--steps", type=_positive_int, default=DEFAULT_STEPS, help="steps (default 4000)"
+        "--steps", type=_integer(1, MAX_STEPS), default=DEFAULT_STEPS, help="steps (default 4000)"
     )
     mcmc.add_argument(
-        "--burn", type=_non_negative_int, help="burn-in steps dropped (default steps/4)"
+        "--burn", type=_integer(0, MAX_STEPS), help="burn-in steps dropped (default steps/4)"
     )
     mcmc.add_argument(
-        "--thin", type=_positive_int, default=DEFAULT_THIN, help="keep every N-th step (default 10)"
+        "--thin",
+        type=_integer(1, MAX_STEPS),
+        default=DEFAULT_THIN,
+        help="keep every N-th step (default 10)",
     )
     mcmc.add_argument("--no-progress", action="store_true", help="no progress bar")
     mcmc.set_defaults(run=run_mcmc_command)
@@ -410,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, help="the figure (.png); the grid goes beside it (.nc)"
     )
     plane.add_argument(
-        "--grid", type=_at_least_two, default=300, help="points per axis (default 300)"
+        "--grid", type=_integer(2, MAX_GRID), default=300, help="points per axis (default 300)"
     )
     plane.set_defaults(run=run_plane)
 

@@ -7,6 +7,7 @@ data file is a one-line message before any computation starts.
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,11 +19,16 @@ Table = Mapping[str, Any]
 
 
 def shipped_folder(name: str) -> Path:
-    """The shipped folder `name` (data or likelihoods).
-
-    A wheel installs it inside the package (g2fit/data); a source checkout or an editable
-    install has it beside the package, at the top of the repository.
+    """The folder `name` (data or likelihoods): $G2FIT_DATA or $G2FIT_LIKELIHOODS if set,
+    else the shipped one. A wheel installs it inside the package (g2fit/data); a source
+    checkout or an editable install has it beside the package, at the top of the repository.
     """
+    override = os.environ.get(f"G2FIT_{name.upper()}")
+    if override:
+        folder = Path(override)
+        if not folder.is_dir():
+            raise InputError(f"G2FIT_{name.upper()}={override}: no such folder")
+        return folder
     package = Path(__file__).resolve().parent
     installed = package / name
     return installed if installed.is_dir() else package.parent / name
