@@ -1,27 +1,28 @@
 """g2fit benchmarks: `python benchmarks/run.py`; prints a table, writes results/benchmarks.json.
 
-Each case is timed as the best of several repeats (wall clock, this machine).
+Every case runs in a fresh Python process (`python benchmarks/run.py --case NAME`), so its
+peak memory (max resident set size) is its own. Times are wall clock on this machine, the
+best of several repeats for the fast cases. Targets (issue 6) are printed beside each row.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from g2fit import observables
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.mcmc import McmcSettings, run_mcmc
-from g2fit.sampling import RunSettings
-from g2fit.scenario import load_scenario
-
 RESULTS = Path(__file__).resolve().parent.parent / "results" / "benchmarks.json"
-M_W = 80.3692
+M_W, V, M_MU = 80.3692, 174.10, 0.1056583755
 
 
 def best_time(function: Callable[[], object], repeats: int = 5) -> float:
@@ -60,81 +61,205 @@ def bare_eq12(p: dict[str, np.ndarray]) -> np.ndarray:
         * p["Y_R"]
         / (16 * np.pi**2)
         * M_W**2
-        * 174.1
-        * 0.10566
+        * V
+        * M_MU
         / (p["m_S"] ** 2 * p["m_L"] ** 2)
         * c
         * F
     )
 
 
-def likelihood_rows() -> list[dict[str, object]]:
-    """Observables and the global chi^2 (paper-2021) per batch size, against the bare floor."""
-    likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+def _likelihood() -> Any:
+    from g2fit.likelihood import GlobalLikelihood
+    from g2fit.scenario import load_scenario
+
+    return GlobalLikelihood(load_scenario("paper-2021"))
+
+
+def _theta(likelihood: Any, n: int) -> np.ndarray:
     low, high = likelihood.bounds.T
-    rows: list[dict[str, object]] = []
-    for n in (1, 10**2, 10**4, 10**6):
-        p = random_points(n)
-        theta = low + (high - low) * np.random.default_rng(1).random((n, likelihood.ndim))
-        repeats = 5 if n < 10**6 else 3
-        floor = best_time(lambda p=p: bare_eq12(p), repeats)
-        for case, function in (
-            ("observables", lambda p=p: observables(**p)),
-            ("global chi2", lambda theta=theta: likelihood.chi2(theta)),
-        ):
-            seconds = best_time(function, repeats)
-            rows.append(
-                {
-                    "case": f"{case}, {n} points",
-                    "seconds": seconds,
-                    "per_second": n / seconds,
-                    "ratio_to_bare_eq12": seconds / floor,
-                }
-            )
-    return rows
+    return np.asarray(low + (high - low) * np.random.default_rng(1).random((n, likelihood.ndim)))
 
 
-def mcmc_row() -> dict[str, object]:
-    """The default `g2fit mcmc` run (paper-2021): wall time and effective samples per second."""
-    settings = McmcSettings(
-        RunSettings(seed=0, walkers=128, steps=4000), burn=1000, thin=10, progress=False
-    )
+def case_likelihood(n: int) -> dict[str, Any]:
+    """(1) and (2): the global chi^2 (paper-2021) against bare eq. 12, n points per call."""
+    likelihood = _likelihood()
+    theta, points = _theta(likelihood, n), random_points(n)
+    repeats = 3 if n >= 10**6 else 20
+    seconds = best_time(lambda: likelihood.chi2(theta), repeats)
+    floor = best_time(lambda: bare_eq12(points), repeats)
+    row = {
+        "seconds": seconds,
+        "points_per_second": n / seconds,
+        "bare_eq12_seconds": floor,
+        "ratio_to_bare_eq12": seconds / floor,
+    }
+    if n == 10**6:
+        row["target"] = "ratio <= 3"
+        row["met"] = seconds / floor <= 3
+    return row
+
+
+def case_scalar_loop() -> dict[str, Any]:
+    """(3): a per-point Python loop over the likelihood, as a typical script does it."""
+    likelihood = _likelihood()
+    theta = _theta(likelihood, 2000)
+    start = time.perf_counter()
+    for point in theta:
+        likelihood.chi2(point[None, :])
+    per_point = (time.perf_counter() - start) / len(theta)
+    big = _theta(likelihood, 10**6)
+    vectorized = best_time(lambda: likelihood.chi2(big), 3) / 10**6
+    speedup = per_point / vectorized
+    return {
+        "seconds_per_point": per_point,
+        "vectorized_seconds_per_point": vectorized,
+        "speedup": speedup,
+        "target": "vectorized >= 50x faster",
+        "met": speedup >= 50,
+    }
+
+
+def case_mcmc() -> dict[str, Any]:
+    """(4): the default `g2fit mcmc` run (paper-2021)."""
+    from g2fit.mcmc import default_settings, run_mcmc
+    from g2fit.scenario import load_scenario
+
+    settings = default_settings(progress=False)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         result = run_mcmc(load_scenario("paper-2021"), Path(folder), settings)
         seconds = time.perf_counter() - start
-    parameters = ["m_L", "m_S", "Y_L", "Y_R"]
-    ess = float(result.summary.loc[parameters, "ess_bulk"].min())
+    ess = float(result.summary.loc[["m_L", "m_S", "Y_L", "Y_R"], "ess_bulk"].min())
     evaluations = settings.run.walkers * settings.run.steps
     return {
-        "case": "mcmc default (paper-2021)",
         "seconds": seconds,
         "min_ess_bulk": ess,
         "min_ess_per_second": ess / seconds,
         "likelihood_evaluations_per_second": evaluations / seconds,
+        "target": ">= 1000 ESS/s (worst parameter); ESS >= 4000 in <= 60 s",
+        "met": ess / seconds >= 1000 and ess >= 4000 and seconds <= 60,
     }
+
+
+def case_plane() -> dict[str, Any]:
+    """(5): a 500 x 500 `plane` (fig5-left): grid, netCDF file and figure."""
+    from g2fit.plane import compute_plane, load_plane, write_grid
+    from g2fit.plots import plane_figure
+
+    spec = load_plane("fig5-left")
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        plane = compute_plane(spec, 500)
+        grid_seconds = time.perf_counter() - start
+        write_grid(plane, Path(folder) / "plane.nc")
+        plane_figure(plane, Path(folder) / "plane.png")
+        seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "grid_seconds": grid_seconds,
+        "target": "<= 1 s (the grid and its masks)",
+        "met": grid_seconds <= 1.0,
+    }
+
+
+def case_compare() -> dict[str, Any]:
+    """(6): `compare` over all futures on a 10^5-sample posterior (exclusion, no fits)."""
+    from g2fit import __version__
+    from g2fit.compare import exclusion_summary
+    from g2fit.constants import DEFAULT_CONSTANTS
+    from g2fit.posterior import build_inference_data, write_inference_data
+
+    likelihood = _likelihood()
+    walkers, draws = 100, 1000
+    positions = _theta(likelihood, walkers * draws).reshape(draws, walkers, likelihood.ndim)
+    attrs = {
+        "g2fit_version": __version__,
+        "scenario": "paper-2021",
+        "futures": [],
+        "constants": DEFAULT_CONSTANTS.as_dict(),
+    }
+    idata = build_inference_data(
+        likelihood,
+        positions,
+        np.zeros((draws, walkers)),
+        np.ones((draws, walkers), dtype=bool),
+        attrs,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        write_inference_data(idata, Path(folder) / "posterior.nc")
+        futures = ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee"]
+        start = time.perf_counter()
+        exclusion_summary(Path(folder), futures, fits=False)
+        seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "samples": walkers * draws,
+        "target": "<= 1 s",
+        "met": seconds <= 1.0,
+    }
+
+
+CASES: dict[str, Callable[[], dict[str, Any]]] = {
+    "likelihood 1 point": lambda: case_likelihood(1),
+    "likelihood 1e2 points": lambda: case_likelihood(10**2),
+    "likelihood 1e4 points": lambda: case_likelihood(10**4),
+    "likelihood 1e6 points": lambda: case_likelihood(10**6),
+    "scalar loop vs vectorized": case_scalar_loop,
+    "mcmc default": case_mcmc,
+    "plane 500x500": case_plane,
+    "compare 1e5 samples": case_compare,
+}
+
+
+def run_case(name: str) -> None:
+    row = CASES[name]()
+    row["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(row))
+
+
+def _summary(name: str, row: dict[str, Any]) -> str:
+    if "ratio_to_bare_eq12" in row:
+        return (
+            f"{row['seconds'] * 1e3:9.3f} ms, {row['points_per_second']:.3g} points/s, "
+            f"{row['ratio_to_bare_eq12']:.2f} x bare eq. 12"
+        )
+    if "speedup" in row:
+        return (
+            f"{row['seconds_per_point'] * 1e6:.0f} us/point in a loop vs "
+            f"{row['vectorized_seconds_per_point'] * 1e9:.0f} ns vectorized: "
+            f"{row['speedup']:.0f} x"
+        )
+    if "min_ess_bulk" in row:
+        return (
+            f"{row['seconds']:.1f} s, min bulk ESS {row['min_ess_bulk']:.0f}, "
+            f"{row['min_ess_per_second']:.0f} ESS/s, "
+            f"{row['likelihood_evaluations_per_second']:.3g} evaluations/s"
+        )
+    if "grid_seconds" in row:
+        return f"grid {row['grid_seconds']:.2f} s, with netCDF and figure {row['seconds']:.2f} s"
+    return f"{row['seconds']:.2f} s for {row.get('samples', '')} samples"
 
 
 def main() -> None:
-    rows = likelihood_rows()
-    print(f"{'case':<30} {'seconds':>10} {'per second':>12} {'x bare eq.12':>13}")
-    for r in rows:
-        print(
-            f"{r['case']:<30} {r['seconds']:>10.2e} {r['per_second']:>12.3e} "
-            f"{r['ratio_to_bare_eq12']:>13.1f}"
-        )
-    mcmc = mcmc_row()
-    print(
-        f"{mcmc['case']:<30} {mcmc['seconds']:>10.1f} s; min bulk ESS {mcmc['min_ess_bulk']:.0f}, "
-        f"{mcmc['min_ess_per_second']:.0f} ESS/s, "
-        f"{mcmc['likelihood_evaluations_per_second']:.3g} evaluations/s"
-    )
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--case", choices=list(CASES), help="run one case (internal)")
+    args = parser.parse_args()
+    if args.case:
+        run_case(args.case)
+        return
+    rows = {}
+    print(f"{'case':<27} {'peak MB':>8}  {'result':<70} target")
+    for name in CASES:
+        output = subprocess.run(
+            [sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True
+        ).stdout
+        row = json.loads(output.strip().splitlines()[-1])
+        rows[name] = row
+        target = f"{row['target']}: {'met' if row['met'] else 'MISSED'}" if "target" in row else ""
+        print(f"{name:<27} {row['peak_memory_mb']:8.0f}  {_summary(name, row):<70} {target}")
     RESULTS.parent.mkdir(exist_ok=True)
-    document = {
-        "machine": platform.platform(),
-        "python": platform.python_version(),
-        "rows": [*rows, mcmc],
-    }
+    document = {"machine": platform.platform(), "python": platform.python_version(), "cases": rows}
     RESULTS.write_text(json.dumps(document, indent=2, sort_keys=True))
     print(f"written to {RESULTS}")
 
