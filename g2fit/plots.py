@@ -189,6 +189,7 @@ def comparison_figure(document: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     rows: dict[str, dict[str, Any]] = document["scenarios"]
     names = list(rows)
@@ -218,9 +219,14 @@ def comparison_figure(document: dict[str, Any], path: Path) -> None:
                 label=f"${mass[0]}_{mass[2]}$: profile-likelihood 95% CL upper limit",
             )
     left.set_xscale("log")
+    left.xaxis.set_minor_formatter(NullFormatter())
+    left.set_xticks(
+        [100, 200, 500, 1000, 2000, 5000], ["100", "200", "500", "1000", "2000", "5000"]
+    )
     left.set_yticks(range(len(names)), names)
+    left.set_ylim(-0.6, len(names) - 0.4)
     left.set_xlabel("mass [GeV]")
-    left.legend(fontsize=7, loc="best")
+    left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     futures = list(rows[names[0]]["excluded_fraction"])
     width = 0.8 / len(names)
     for i, name in enumerate(names):
@@ -231,7 +237,7 @@ def comparison_figure(document: dict[str, Any], path: Path) -> None:
     right.set_xticks(range(len(futures)), futures, rotation=30, ha="right")
     right.set_ylabel("excluded fraction of the posterior (95% CL)")
     right.set_ylim(0, 1.05)
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(names))
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)
