@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_cli
 
 from g2fit import __version__
 from g2fit.compare import compare_scenarios, exclusion_summary, format_comparison
@@ -57,8 +57,7 @@ def test_excluded_fraction_is_a_direct_count(hand_made: tuple[Path, np.ndarray])
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "g2fit", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")

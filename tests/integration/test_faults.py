@@ -4,16 +4,13 @@ no partial output, and no existing result modified."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from g2fit.schema import shipped_folder
+from helpers import copy_shipped, edit_text, run_cli
 
 POINT = [
     "--m-L",
@@ -35,11 +32,7 @@ SMALL_RUN = ["--walkers", "16", "--steps", "500", "--seed", "3", "--no-progress"
 def g2fit(
     args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "g2fit", *args]
-    environment = {**os.environ, **(env or {})}
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd, env=environment
-    )
+    return run_cli(*args, cwd=cwd, env=env, timeout=300)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -86,19 +79,14 @@ def _write(relative: str, text: str) -> Callable[[Path], None]:
 
 def _data_copy(file: str, old: str, new: str) -> Callable[[Path], None]:
     def edit(work: Path) -> None:
-        shutil.copytree(shipped_folder("data"), work / "data")
-        path = work / "data" / file
-        text = path.read_text()
-        assert old in text
-        path.write_text(text.replace(old, new, 1))
+        edit_text(copy_shipped("data", work) / file, old, new)
 
     return edit
 
 
 def _likelihoods_copy(file: str, text: str) -> Callable[[Path], None]:
     def edit(work: Path) -> None:
-        shutil.copytree(shipped_folder("likelihoods"), work / "likelihoods")
-        (work / "likelihoods" / file).write_text(text)
+        (copy_shipped("likelihoods", work) / file).write_text(text)
 
     return edit
 
@@ -269,10 +257,7 @@ def test_malformed_input(
         "truncate-posterior": _truncate("run/posterior.nc", 0.3),
         "file-out": _write("out", "not a folder"),
         "data-nan": _data_copy("g2.toml", "value = 2.51e-9", "value = nan"),
-        "data-empty": lambda work: (
-            shutil.copytree(shipped_folder("data"), work / "data"),
-            (work / "data" / "g2.toml").write_text(""),
-        ),
+        "data-empty": lambda work: (copy_shipped("data", work) / "g2.toml").write_text(""),
         "scenario-empty": _likelihoods_copy("scenarios/paper-2021.toml", ""),
     }
     for step in setup:

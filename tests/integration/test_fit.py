@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_cli
 
 from g2fit.fit import UPPER_LIMIT_DELTA_CHI2, best_fit, profile
 from g2fit.likelihood import GlobalLikelihood
@@ -70,8 +70,7 @@ def _grid_profile(likelihood: GlobalLikelihood, m_L: float, n: int = 110) -> flo
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "g2fit", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return run_cli(*args)
 
 
 def test_fit_command_writes_fit_json_and_prints_pulls(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import run_cli
 from scipy import integrate, stats
 
 import g2fit
@@ -75,8 +76,7 @@ def test_sampler_recovers_a_closed_form_posterior(tmp_path: Path) -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "g2fit", "mcmc", "--no-progress", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    return run_cli("mcmc", "--no-progress", *args)
 
 
 def test_default_run_is_converged(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import run_cli
 
 from g2fit import observables
 from g2fit.plane import compute_plane, load_plane
@@ -72,8 +73,7 @@ def test_fig6_band_is_covered_by_lepton_colliders(name: str) -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "g2fit", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    return run_cli(*args)
 
 
 def test_plane_command_writes_figure_and_grid_that_match_the_likelihood(tmp_path: Path) -> None:

@@ -3,24 +3,16 @@ timestamps, which live in the posterior's attrs, may differ."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import xarray as xr
+from helpers import run_cli
 
 TIMESTAMPS = {"created", "created_at"}
 
 
 def g2fit(*args: str, cwd: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "g2fit", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_cli(*args, cwd=cwd)
     assert result.returncode == 0, result.stderr
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import edit_text
 
 from g2fit.errors import InputError
 from g2fit.measurements import Correlated, Value, load_measurements
-from g2fit.schema import shipped_folder
 
 
 def test_every_shipped_entry_has_a_source_and_a_status() -> None:
@@ -44,19 +43,6 @@ def test_ew_fit_covariance_is_the_correlation_scaled_by_the_errors() -> None:
     assert entry.quantities == ("dgL_W", "dgL_Zmu", "dgR_Zmu")
     assert entry.covariance[1, 2] == pytest.approx(0.91 * 1.2e-3 * 1.4e-3, rel=1e-12)
     assert entry.covariance[0, 0] == pytest.approx(2.6e-3**2, rel=1e-12)
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(shipped_folder("data"), folder)
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 @pytest.mark.parametrize(
@@ -134,7 +120,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_bad_data_is_refused_naming_file_entry_and_field(
     data_copy: Path, file: str, old: str, new: str, message: str
 ) -> None:
-    _edit(data_copy / file, old, new)
+    edit_text(data_copy / file, old, new)
     with pytest.raises(InputError, match=message):
         load_measurements(data_copy)
 

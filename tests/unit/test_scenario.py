@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import edit_text
 
 from g2fit.errors import InputError
 from g2fit.likelihood import GlobalLikelihood
 from g2fit.scenario import future_names, future_term_names, load_scenario, scenario_names
-from g2fit.schema import shipped_folder
 
 SCENARIOS = ["paper-2021", "current", "current-lattice", "fig5-left", "fig5-right"]
 FUTURES = ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee", "lepton-colliders", "all"]
@@ -86,19 +85,6 @@ def test_prior_box_and_vacuum_stability() -> None:
     assert point["Y_V"][0] == 1.0
 
 
-@pytest.fixture
-def likelihoods_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "likelihoods"
-    shutil.copytree(shipped_folder("likelihoods"), folder)
-    return folder
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
@@ -156,7 +142,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_bad_likelihood_files_are_refused(
     likelihoods_copy: Path, file: str, old: str, new: str, message: str
 ) -> None:
-    _edit(likelihoods_copy / file, old, new)
+    edit_text(likelihoods_copy / file, old, new)
     with pytest.raises(InputError, match=message):
         load_scenario("paper-2021", folder=likelihoods_copy)
 
@@ -197,7 +183,7 @@ def test_unknown_scenario_and_future_list_the_valid_names() -> None:
 def test_bad_scenario_structure_is_refused(
     likelihoods_copy: Path, scenario: str, file: str, old: str, new: str, message: str
 ) -> None:
-    _edit(likelihoods_copy / file, old, new)
+    edit_text(likelihoods_copy / file, old, new)
     with pytest.raises(InputError, match=message):
         load_scenario(scenario, folder=likelihoods_copy)
 

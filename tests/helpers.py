@@ -1,0 +1,40 @@
+"""Helpers shared by the tests: running the CLI, copying and editing the shipped folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from g2fit.schema import shipped_folder
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """`python -m g2fit ARGS` in a subprocess, as a user runs it; output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "g2fit", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def copy_shipped(name: str, destination: Path) -> Path:
+    """A copy of the shipped folder `name` (data or likelihoods) at destination/name."""
+    folder = destination / name
+    shutil.copytree(shipped_folder(name), folder)
+    return folder
+
+
+def edit_text(path: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a file by `new`; `old` must be there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
