@@ -240,6 +240,11 @@ def run_mcmc_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_target(path: Path) -> None:
+    if path.is_dir():
+        fail(f"argument --out: {path} is a folder; the output needs a file name there")
+
+
 def run_plane(args: argparse.Namespace) -> int:
     from g2fit.files import prepare_output_folder
     from g2fit.plane import compute_plane, load_plane, write_grid
@@ -247,6 +252,8 @@ def run_plane(args: argparse.Namespace) -> int:
 
     if args.out.suffix != ".png":
         fail(f"argument --out: must name a .png file, got {str(args.out)!r}")
+    _check_target(args.out)
+    _check_target(args.out.with_suffix(".nc"))
     spec = load_plane(args.benchmark)
     prepare_output_folder(args.out.parent)
     plane = compute_plane(spec, args.grid)
@@ -275,6 +282,7 @@ def run_integrand(args: argparse.Namespace) -> int:
 
     if args.out.suffix != ".png":
         fail(f"argument --out: must name a .png file, got {str(args.out)!r}")
+    _check_target(args.out)
     prepare_output_folder(args.out.parent)
     ratio = args.mL_over_mS
     u = np.geomspace(1e-4, max(1e4, 1e4 * ratio**2), 2000)

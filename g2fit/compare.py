@@ -50,9 +50,12 @@ def check_futures(names: list[str]) -> list[str]:
 def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
     """The scenario a posterior was sampled from, with the run's own constants."""
     attrs = run_attrs(run)
-    constants = Constants.from_dict(attrs["constants"])
-    futures = attrs.get("futures") or []
-    return load_scenario(attrs["scenario"], futures, constants=constants), attrs
+    try:
+        constants = Constants.from_dict(attrs["constants"])
+        name, futures = str(attrs["scenario"]), list(attrs.get("futures") or [])
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(f"{run}: the posterior's attributes are incomplete ({error})") from None
+    return load_scenario(name, futures, constants=constants), attrs
 
 
 def future_terms(scenario: Scenario, future: str) -> list[Any]:
@@ -61,7 +64,7 @@ def future_terms(scenario: Scenario, future: str) -> list[Any]:
     return [t for t in with_future.terms if t.name in names]
 
 
-def frequentist(scenario: Scenario, future: str) -> dict[str, float]:
+def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     """Best fit with the future's (SM-like) data added: does the model still explain Delta a_mu?"""
     from g2fit.fit import best_fit
 
@@ -78,6 +81,11 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, float]:
         "chi2_sm_with_future": chi2_sm,
         "delta_chi2_sm_minus_model": delta,
         "p_value_sm_vs_model": float(stats.chi2.sf(delta, likelihood.ndim)),
+        "p_value_dof": likelihood.ndim,
+        "p_value_note": (
+            "Wilks with dof = number of free parameters: approximate, since the SM lies on "
+            "the boundary of the parameter space (Y = 0, where the masses are undefined)"
+        ),
         "g2_pull_at_best_fit": math.sqrt(result.terms[g2[0]]) if g2 else math.nan,
     }
 
@@ -145,6 +153,41 @@ def format_exclusion(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _same_likelihood(recorded: Any, scenario: Scenario) -> bool:
+    current = json.loads(json.dumps(GlobalLikelihood(scenario).describe(), default=str))
+    return bool(recorded == current)
+
+
+def _check_reusable(run: Path, scenario: Scenario) -> None:
+    """Refuse results in `run` that belong to another scenario or likelihood: they are the
+    user's, so they are neither relabelled nor overwritten."""
+    problem = None
+    if (run / "posterior.nc").exists():
+        attrs = run_attrs(run)
+        if attrs.get("scenario") != scenario.name or attrs.get("futures"):
+            problem = f"a posterior of scenario {attrs.get('scenario')!r}"
+        elif not _same_likelihood(attrs.get("inputs"), scenario):
+            problem = "a posterior of an older version of this scenario's likelihood"
+    if problem is None and (run / "fit.json").exists():
+        try:
+            fit = json.loads((run / "fit.json").read_text())
+        except ValueError:
+            raise InputError(f"{run / 'fit.json'}: not valid JSON") from None
+        if fit.get("scenario") != scenario.name or fit.get("futures"):
+            problem = f"a fit of scenario {fit.get('scenario')!r}"
+        elif not _same_likelihood(
+            fit.get("inputs", {}).get("terms")
+            and {k: v for k, v in fit["inputs"].items() if k != "scenario_file"},
+            scenario,
+        ):
+            problem = "a fit of an older version of this scenario's likelihood"
+    if problem is not None:
+        raise InputError(
+            f"{run} holds {problem}, not of {scenario.name!r} as it stands; "
+            "move it away to let compare rerun it"
+        )
+
+
 def _interval(values: np.ndarray) -> dict[str, float]:
     q = np.quantile(values, [0.025, 0.5, 0.975])
     return {"median": float(q[1]), "low95": float(q[0]), "high95": float(q[2])}
@@ -171,6 +214,7 @@ def compare_scenarios(
     rows: dict[str, Any] = {}
     for scenario in scenarios:
         run = prepare_output_folder(results / scenario.name)
+        _check_reusable(run, scenario)
         if not (run / "posterior.nc").exists():
             print(f"{scenario.name}: no posterior in {run}; running g2fit mcmc", flush=True)
             run_mcmc(scenario, run, default_settings(progress=progress))

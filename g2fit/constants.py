@@ -50,6 +50,8 @@ class Constants:
                 raise ValueError(
                     f"constant {field.name} must be a finite positive number, got {value!r}"
                 )
+            if not 1e-10 <= value <= 1e10:
+                raise ValueError(f"constant {field.name} must lie in [1e-10, 1e10], got {value!r}")
         if not self.sin2_theta_W < 1:
             raise ValueError(f"constant sin2_theta_W must be below 1, got {self.sin2_theta_W!r}")
 

@@ -1,10 +1,11 @@
 """When a future experiment excludes a model point, and which part of a posterior it rules out.
 
 The test: a future's projections are SM-like (Asimov) data, so the SM has chi^2 = 0 there.
-A point is excluded at 95 % CL when the chi^2 of the future's terms at the point, summed,
-exceeds the 1-dof quantile 3.84: the likelihood-ratio test of the point against the SM along
-the line that joins them (one degree of freedom), so combining experiments never excludes
-less than any one of them. For a cut (bound, mass limit) the same rule is the cut itself.
+A point is excluded at 95 % CL when the chi^2 of the future's Gaussian projections at the
+point, summed, exceeds the 1-dof quantile 3.84: the likelihood-ratio test of the point against
+the SM along the line that joins them (one degree of freedom), so combining experiments never
+excludes less than any one of them. A cut (a bound or a mass reach) excludes exactly beyond
+it, on its own: its smoothing is for minimizers and is not added to the projections.
 """
 
 from __future__ import annotations
@@ -34,13 +35,17 @@ def delta_chi2(terms: Sequence[Term], obs: Observables, sm: Observables) -> Floa
 
 
 def excluded(terms: Sequence[Term], obs: Observables, sm: Observables) -> BoolArray:
-    """True where the terms together exclude the point at 95 % CL (see module docstring).
-
-    A single cut-like term (a bound, a mass limit) excludes exactly beyond its cut.
-    """
-    if len(terms) == 1 and hasattr(terms[0], "excluded"):
-        return np.asarray(terms[0].excluded(obs))
-    return np.asarray(delta_chi2(terms, obs, sm) > EXCLUSION_DELTA_CHI2)
+    """True where the terms together exclude the point at 95 % CL (see module docstring):
+    any cut-like term beyond its cut, or the Gaussian terms' summed Delta chi^2 above 3.84."""
+    cuts = [t for t in terms if hasattr(t, "excluded")]
+    gaussians = [t for t in terms if not hasattr(t, "excluded")]
+    shape = np.shape(next(iter(obs.values())))
+    flags = np.zeros(shape, dtype=bool)
+    for cut in cuts:
+        flags |= np.asarray(cut.excluded(obs))
+    if gaussians:
+        flags |= delta_chi2(gaussians, obs, sm) > EXCLUSION_DELTA_CHI2
+    return flags
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,9 +62,15 @@ class ExcludedFraction:
 
 
 def fraction_with_error(indicator: BoolArray, effective_size: float) -> tuple[float, float]:
-    """Mean of a 0/1 indicator and its error sqrt(f (1 - f) / N_eff)."""
+    """Mean of a 0/1 indicator and its error sqrt(f (1 - f) / N_eff); where no sample or every
+    sample is excluded, the one-sided 95 % bound on the distance to 0 or 1, 3 / N_eff (the
+    rule of three), instead of a meaningless 0."""
     f = float(np.mean(indicator))
-    return f, float(np.sqrt(f * (1.0 - f) / effective_size)) if effective_size > 0 else np.nan
+    if effective_size <= 0:
+        return f, float("nan")
+    if f in (0.0, 1.0):
+        return f, min(1.0, 3.0 / effective_size)
+    return f, float(np.sqrt(f * (1.0 - f) / effective_size))
 
 
 def summarize_exclusion(
@@ -73,7 +84,8 @@ def summarize_exclusion(
     n_natural = int(natural.sum())
     if n_natural == 0:
         return ExcludedFraction(f, error, None, None, n, 0)
-    # The natural subset keeps the chain's correlation: scale N_eff by its share of samples.
+    # Approximation: the natural subset is taken to keep the chain's correlation, so its
+    # N_eff is the chain's scaled by its share of the samples.
     f_nat, error_nat = fraction_with_error(indicator[natural], effective_size * n_natural / n)
     return ExcludedFraction(f, error, f_nat, error_nat, n, n_natural)
 

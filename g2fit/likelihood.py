@@ -110,7 +110,9 @@ class GlobalLikelihood:
         return values
 
     def chi2_terms_at(self, obs: dict[str, FloatArray]) -> dict[str, FloatArray]:
-        return {term.name: term.chi2(obs) for term in self.terms}
+        # An overflowing term is +inf (a point the likelihood excludes), not a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return {term.name: term.chi2(obs) for term in self.terms}
 
     def chi2_terms(self, theta: ArrayLike) -> dict[str, FloatArray]:
         """chi^2 of every term at the points theta, each of shape (n,)."""

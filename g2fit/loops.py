@@ -19,8 +19,9 @@ evaluated where it is well conditioned:
 
 - both nodes near 1: the Taylor series of r about 1, with exact coefficients
   c_k = 2 (-1)^k / ((k+1)(k+2)(k+3)), and its divided difference by synthetic division;
-- nodes close to each other (|x - y| <= 0.05 min(x, y)): Gauss-Legendre quadrature of
-  r' over [x, y], exact to rounding because r' is analytic on a wide ellipse around it;
+- nodes close to each other (|x - y| <= 0.05 min(x, y), or 0.25 min(x, y) when both are
+  below 4): Gauss-Legendre quadrature of r' over [x, y], exact to rounding because r' is
+  analytic on a wide ellipse around it;
 - both nodes below 1: r(t) = 1/2 + t u(t) takes the nearly constant part out before
   differencing;
 - otherwise the divided difference as written, which is then well conditioned.
@@ -42,8 +43,11 @@ _SERIES_COEFFS = np.array(
 )
 _SERIES_DERIV_COEFFS = np.arange(1, _SERIES_TERMS) * _SERIES_COEFFS[1:]
 #: Nodes x, y count as close when |x - y| <= _CLOSE * min(x, y): there the difference quotient
-#: would lose up to ~1/_CLOSE digits' worth of rounding (20 eps), so it is replaced.
+#: would lose up to ~1/_CLOSE digits' worth of rounding (20 eps), so it is replaced. Below
+#: _NEAR_ONE the closed form of r itself already loses digits, so the close band is wider.
 _CLOSE = 0.05
+_CLOSE_NEAR_ONE = 0.25
+_NEAR_ONE = 4.0
 #: Gauss-Legendre on [x, y]: r' is analytic on an ellipse ~40 half-widths wide, error < 1e-18.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
 #: Where |log(m_b^2/m_a^2)| is below this, log(1 + z)/z comes from log1p: elsewhere the
@@ -168,11 +172,17 @@ def r_divided_difference(
     # One cheap test flags every point of the other regimes (all lie below 1 + radius or are
     # close); only those few are classified and recomputed.
     low, high = np.minimum(xs, ys), np.maximum(xs, ys)
-    flagged = np.flatnonzero((high <= 1.0 + _SERIES_RADIUS) | (np.abs(difference) <= _CLOSE * low))
+    gap = np.abs(difference)
+    flagged = np.flatnonzero(
+        (high <= 1.0 + _SERIES_RADIUS)
+        | (gap <= _CLOSE * low)
+        | ((high <= _NEAR_ONE) & (gap <= _CLOSE_NEAR_ONE * low))
+    )
     if flagged.size:
         x, y, lo, hi = xs[flagged], ys[flagged], low[flagged], high[flagged]
         series = (lo >= 1.0 - _SERIES_RADIUS) & (hi <= 1.0 + _SERIES_RADIUS)
-        close = ~series & (np.abs(x - y) <= _CLOSE * lo)
+        band = np.where(hi <= _NEAR_ONE, _CLOSE_NEAR_ONE, _CLOSE)
+        close = ~series & (np.abs(x - y) <= band * lo)
         below = ~series & ~close & (hi < 1.0 - _SERIES_RADIUS)
         if series.any():
             out[flagged[series]] = _series_divided_difference(x[series] - 1.0, y[series] - 1.0)

@@ -17,6 +17,9 @@ from g2fit.loops import log_ratio_over_difference_of_squares, r_divided_differen
 
 FloatArray = NDArray[np.float64]
 
+#: Masses (and the cutoff) g2fit evaluates, GeV: observables are finite throughout (tested),
+#: while e.g. 1e-300 or 1e160 GeV overflow the squares of mass ratios.
+MASS_RANGE_GEV = (1e-6, 1e12)
 #: Yukawas beyond this magnitude are outside perturbation theory (warned about, allowed).
 PERTURBATIVE_LIMIT = 4.0 * math.pi
 _LOOP = 16.0 * math.pi**2
@@ -55,6 +58,11 @@ def _checked_masses(**masses: ArrayLike) -> list[FloatArray]:
             raise InputError(
                 f"{name} must be a finite positive mass in GeV, got {float(example)!r}"
             )
+        low, high = MASS_RANGE_GEV
+        outside = (array < low) | (array > high)
+        if np.any(outside):
+            example = array[outside].flat[0]
+            raise InputError(f"{name} must lie in [{low:g}, {high:g}] GeV, got {float(example)!r}")
         out.append(array)
     return out
 
@@ -140,7 +148,7 @@ def compute_observables(
         one_loop *= -6.0 * k.v * k.m_mu / (_LOOP * k.m_W**2)
         two_loop = np.asarray(coupling * log_ratio)
         two_loop *= -3.0 * k.y_t**2 * k.v * k.m_mu / _LOOP**2
-        values["delta_amu"] = one_loop + two_loop if two_loop_top else one_loop
+        values["delta_amu"] = one_loop + two_loop if two_loop_top else one_loop.copy()
         values["delta_amu_one_loop"] = one_loop
         values["delta_amu_two_loop_top"] = two_loop
     if "delta_mmu_over_mmu" in wanted:

@@ -104,10 +104,11 @@ def plane_figure(plane: dict[str, Any], path: Path) -> None:
         )
     levels = sorted(spec.contours)
     if levels:
+        # Only where a split exists at all: beyond, Y_L Y_R and the shift run off to infinity.
         lines = axis.contour(
             m_L,
             m_S,
-            fields["delta_mmu_over_mmu"],
+            np.where(gray, np.nan, fields["delta_mmu_over_mmu"]),
             levels=levels,
             colors="k",
             linestyles="--",
@@ -125,11 +126,10 @@ def plane_figure(plane: dict[str, Any], path: Path) -> None:
             )
         )
     for future, (color, style, label) in FUTURE_STYLE.items():
-        key = f"covered_{future}"
+        key = f"reach_{future}"
         if key not in masks:
             continue
-        # Where the point is gray the question is moot: count it covered, so no line runs there.
-        covered = (masks[key] | gray).astype(float)
+        covered = masks[key].astype(float)
         if 0 < covered.mean() < 1:
             axis.contour(
                 m_L, m_S, covered, levels=[0.5], colors=[color], linestyles=style, linewidths=1.6

@@ -151,17 +151,20 @@ class Checkpoint:
             raise InputError(f"{path}: unreadable checkpoint chunk ({error})") from None
 
     def start(self, identity: dict[str, Any]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob(".*.tmp"):
-            stale.unlink()
-        if not (self.folder / "run.json").exists():
-            write_json(
-                self.folder / "run.json", {"fingerprint": identity, "g2fit_version": __version__}
-            )
+        """Remember the run's identity; nothing is written before the first chunk, so a run
+        that fails before sampling leaves no checkpoint behind."""
+        self.identity = identity
+        if self.folder.is_dir():
+            for stale in self.folder.glob(".*.tmp"):
+                stale.unlink()
 
     def write(
         self, start: int, positions: FloatArray, log_prob: FloatArray, state: emcee.State
     ) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not (self.folder / "run.json").exists():
+            document = {"fingerprint": self.identity, "g2fit_version": __version__}
+            write_json(self.folder / "run.json", document)
         stop = start + positions.shape[0]
         path = self.folder / f"chunk-{start:09d}.h5"
         temporary = self.folder / f".{path.name}.tmp"

@@ -102,8 +102,12 @@ class Entry:
 
     def texts(self, field: str) -> list[str]:
         value = self.table[field]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.error(field, f"must be a list of names, got {value!r}")
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v for v in value)
+        ):
+            raise self.error(field, f"must be a non-empty list of names, got {value!r}")
         return list(value)
 
     def matrix(self, field: str, size: int) -> list[list[float]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from helpers import run_cli
 from g2fit import __version__
 from g2fit.compare import compare_scenarios, exclusion_summary, format_comparison
 from g2fit.constants import DEFAULT_CONSTANTS
+from g2fit.errors import InputError
 from g2fit.likelihood import GlobalLikelihood
 from g2fit.posterior import build_inference_data, write_inference_data
 from g2fit.scenario import load_scenario
@@ -112,3 +114,14 @@ def test_scenario_comparison_runs_what_is_missing(small_run: Path) -> None:
     table = format_comparison(document)
     assert table.count("\n") == 3
     assert "| paper-2021 |" in table
+
+
+def test_scenario_comparison_refuses_a_run_of_another_scenario(
+    small_run: Path, tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    shutil.copytree(small_run, results / "current")  # a paper-2021 run under the wrong name
+    before = sorted(p.name for p in (results / "current").iterdir())
+    with pytest.raises(InputError, match="holds a posterior of scenario 'paper-2021'"):
+        compare_scenarios(["current"], ["ilc"], results=results, progress=False)
+    assert sorted(p.name for p in (results / "current").iterdir()) == before

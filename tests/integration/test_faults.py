@@ -228,6 +228,55 @@ CASES: list[tuple[str, list[str], list[str], dict[str, str], str]] = [
         "argument --grid: must be at least 2",
     ),
     (
+        "mcmc: no point with a finite likelihood leaves no checkpoint",
+        ["data-tiny-sigma"],
+        ["mcmc", "--out", "out2", *SMALL_RUN],
+        {"G2FIT_DATA": "data"},
+        "prior draws have a finite likelihood",
+    ),
+    (
+        "fit: scenario without terms",
+        ["scenario-no-terms"],
+        ["fit", "--out", "out"],
+        {"G2FIT_LIKELIHOODS": "likelihoods"},
+        "field 'terms': must be a non-empty list",
+    ),
+    (
+        "fit: constant out of range",
+        [],
+        ["fit", "--set", "v=1e-320", "--out", "out"],
+        {},
+        "constant v must lie in [1e-10, 1e10]",
+    ),
+    (
+        "observables: mass out of range",
+        [],
+        ["observables", "--m-L", "1e160", *POINT[2:]],
+        {},
+        "m_L must lie in [1e-06, 1e+12] GeV",
+    ),
+    (
+        "plane: contours out of order",
+        ["plane-contours"],
+        ["plane", "--benchmark", "fig5-left", "--out", "p.png"],
+        {"G2FIT_LIKELIHOODS": "likelihoods"},
+        "field 'contours': must be finite numbers in increasing order",
+    ),
+    (
+        "plane: output is a folder",
+        ["folder-png"],
+        ["plane", "--benchmark", "fig5-left", "--out", "d.png"],
+        {},
+        "d.png is a folder",
+    ),
+    (
+        "integrand: output is a folder",
+        ["folder-png"],
+        ["integrand", "--out", "d.png"],
+        {},
+        "d.png is a folder",
+    ),
+    (
         "integrand: huge ratio",
         [],
         ["integrand", "--mL-over-mS", "1e300", "--out", "i.png"],
@@ -259,6 +308,19 @@ def test_malformed_input(
         "data-nan": _data_copy("g2.toml", "value = 2.51e-9", "value = nan"),
         "data-empty": lambda work: (copy_shipped("data", work) / "g2.toml").write_text(""),
         "scenario-empty": _likelihoods_copy("scenarios/paper-2021.toml", ""),
+        "data-tiny-sigma": _data_copy("g2.toml", "uncertainty = 0.59e-9", "uncertainty = 1e-300"),
+        "scenario-no-terms": lambda work: edit_text(
+            copy_shipped("likelihoods", work) / "scenarios" / "paper-2021.toml",
+            'terms = ["g2-paper-2021", "ew-eq17-W", "ew-eq17-Z", "tau-pdg2020-paper-rule", '
+            '"lhc-paper-2021"]',
+            "terms = []",
+        ),
+        "plane-contours": lambda work: edit_text(
+            copy_shipped("likelihoods", work) / "planes" / "fig5-left.toml",
+            "contours = [-100.0, -30.0, -10.0, -3.0, -1.0]",
+            "contours = [-1.0, -3.0]",
+        ),
+        "folder-png": lambda work: (work / "d.png").mkdir(),
     }
     for step in setup:
         steps[step](tmp_path)

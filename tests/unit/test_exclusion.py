@@ -36,6 +36,22 @@ def test_fraction_is_a_direct_count_and_error_shrinks_as_one_over_root_n() -> No
     assert error_4n == pytest.approx(summary.mc_error / 2, rel=1e-12)
 
 
+def test_a_cut_is_not_added_to_the_projections() -> None:
+    # Inside a cut its smoothing still gives chi^2 > 0; that must not tip a sub-threshold
+    # Gaussian over: the cut excludes on its own, the projections on their own.
+    cut = SmoothBound("reach", "m", 1250.0, "lower", 62.5, 3.84)
+    gaussian = Gaussian("g", "a", 0.0, 1.0)
+    obs = {"m": np.array([1260.0, 1200.0, 2000.0]), "a": np.array([1.9, 0.0, 2.0])}
+    sm = {"m": np.array([np.inf]), "a": np.zeros(1)}
+    assert cut.chi2(obs)[0] > 3.84 - 1.9**2  # the sum would exceed 3.84
+    np.testing.assert_array_equal(excluded([cut, gaussian], obs, sm), [False, True, True])
+
+
+def test_rule_of_three_when_nothing_or_everything_is_excluded() -> None:
+    assert fraction_with_error(np.zeros(100, dtype=bool), 50.0) == (0.0, 3.0 / 50.0)
+    assert fraction_with_error(np.ones(100, dtype=bool), 300.0) == (1.0, 0.01)
+
+
 def test_no_natural_samples_is_reported_as_none() -> None:
     summary = summarize_exclusion(np.array([True, False]), np.array([False, False]), 2.0)
     assert summary.excluded_fraction_natural is None

@@ -192,6 +192,13 @@ def test_bad_masses_raise_value_error_naming_the_input(name: str, bad: float) ->
         observables(args["m_L"], args["m_S"], 0.5, 0.5, 1.0, 0.0, cutoff=args["cutoff"])
 
 
+def test_masses_outside_the_domain_raise() -> None:
+    with pytest.raises(ValueError, match=r"^m_S must lie in \[1e-06, 1e\+12\] GeV"):
+        observables(1000.0, 1e160, 0.5, 0.5, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"^cutoff must lie in"):
+        observables(1000.0, 500.0, 0.5, 0.5, 1.0, 0.0, cutoff=1e-300)
+
+
 @pytest.mark.parametrize("name", ["Y_L", "Y_R", "Y_V", "Y_Vp"])
 def test_non_finite_yukawa_raises(name: str) -> None:
     yukawas = {"Y_L": 0.5, "Y_R": 0.5, "Y_V": 1.0, "Y_Vp": 0.0, name: math.nan}
