@@ -85,7 +85,7 @@ def case_likelihood(n: int) -> dict[str, Any]:
     """(1) and (2): the global chi^2 (paper-2021) against bare eq. 12, n points per call."""
     likelihood = _likelihood()
     theta, points = _theta(likelihood, n), random_points(n)
-    repeats = 3 if n >= 10**6 else 20
+    repeats = 7 if n >= 10**6 else 20
     seconds = best_time(lambda: likelihood.chi2(theta), repeats)
     floor = best_time(lambda: bare_eq12(points), repeats)
     row = {
@@ -144,12 +144,22 @@ def case_mcmc() -> dict[str, Any]:
 
 
 def case_plane() -> dict[str, Any]:
-    """(5): a 500 x 500 `plane` (fig5-left): grid, netCDF file and figure."""
+    """(5): a 500 x 500 `plane` (fig5-left): grid, netCDF file and figure, in a process that
+    has imported matplotlib; and the whole CLI run (Python start-up and imports included)."""
+    import matplotlib.pyplot  # noqa: F401  (a one-time import, not part of a plane)
+
     from g2fit.plane import compute_plane, load_plane, write_grid
     from g2fit.plots import plane_figure
 
     spec = load_plane("fig5-left")
     with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "cli.png"
+        command = [sys.executable, "-m", "g2fit", "plane", "--benchmark", "fig5-left"]
+        start = time.perf_counter()
+        subprocess.run(
+            [*command, "--out", str(out), "--grid", "500"], check=True, capture_output=True
+        )
+        cli_seconds = time.perf_counter() - start
         start = time.perf_counter()
         plane = compute_plane(spec, 500)
         grid_seconds = time.perf_counter() - start
@@ -159,8 +169,9 @@ def case_plane() -> dict[str, Any]:
     return {
         "seconds": seconds,
         "grid_seconds": grid_seconds,
-        "target": "<= 1 s (the grid and its masks)",
-        "met": grid_seconds <= 1.0,
+        "cli_seconds": cli_seconds,
+        "target": "<= 1 s (grid, masks, netCDF and figure, in process)",
+        "met": seconds <= 1.0,
     }
 
 
@@ -239,7 +250,10 @@ def _summary(name: str, row: dict[str, Any]) -> str:
             f"{row['likelihood_evaluations_per_second']:.3g} evaluations/s"
         )
     if "grid_seconds" in row:
-        return f"grid {row['grid_seconds']:.2f} s, with netCDF and figure {row['seconds']:.2f} s"
+        return (
+            f"grid {row['grid_seconds']:.2f} s, with netCDF and figure {row['seconds']:.2f} s "
+            f"(whole CLI run {row['cli_seconds']:.1f} s)"
+        )
     return f"{row['seconds']:.2f} s for {row.get('samples', '')} samples (--no-fits)"
 
 

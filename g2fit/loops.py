@@ -48,6 +48,7 @@ _SERIES_DERIV_COEFFS = np.arange(1, _SERIES_TERMS) * _SERIES_COEFFS[1:]
 _CLOSE = 0.05
 _CLOSE_NEAR_ONE = 0.25
 _NEAR_ONE = 4.0
+_LOG_CLOSE, _LOG_NEAR_ONE = np.log1p(_CLOSE) * (1 + 1e-12), np.log(_NEAR_ONE) * (1 + 1e-12)
 #: Gauss-Legendre on [x, y]: r' is analytic on an ellipse ~40 half-widths wide, error < 1e-18.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
 #: Where |log(m_b^2/m_a^2)| is below this, log(1 + z)/z comes from log1p: elsewhere the
@@ -162,24 +163,20 @@ def r_divided_difference(
     ]
     xb, yb, lxb, lyb = np.broadcast_arrays(*arrays, *logs)
     shape = xb.shape
-    xs, ys = xb.ravel(), yb.ravel()
-    difference = xs - ys
+    xs, ys, lx, ly = xb.ravel(), yb.ravel(), lxb.ravel(), lyb.ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = _r(xs, _near_one(xs), lxb.ravel())
-        out -= _r(ys, _near_one(ys), lyb.ravel())
-        out /= difference
+        out = _r(xs, _near_one(xs), lx)
+        out -= _r(ys, _near_one(ys), ly)
+        out /= xs - ys
 
-    # One cheap test flags every point of the other regimes (all lie below 1 + radius or are
-    # close); only those few are classified and recomputed.
-    low, high = np.minimum(xs, ys), np.maximum(xs, ys)
-    gap = np.abs(difference)
-    flagged = np.flatnonzero(
-        (high <= 1.0 + _SERIES_RADIUS)
-        | (gap <= _CLOSE * low)
-        | ((high <= _NEAR_ONE) & (gap <= _CLOSE_NEAR_ONE * low))
-    )
+    # One cheap test on the logarithms flags every point of the other regimes: below
+    # _NEAR_ONE, or close (|x - y| <= _CLOSE min(x, y) is |log x - log y| <= log(1 + _CLOSE)).
+    # Only those few are classified, and recomputed where needed.
+    log_gap = np.abs(lx - ly)
+    flagged = np.flatnonzero((np.maximum(lx, ly) <= _LOG_NEAR_ONE) | (log_gap <= _LOG_CLOSE))
     if flagged.size:
-        x, y, lo, hi = xs[flagged], ys[flagged], low[flagged], high[flagged]
+        x, y = xs[flagged], ys[flagged]
+        lo, hi = np.minimum(x, y), np.maximum(x, y)
         series = (lo >= 1.0 - _SERIES_RADIUS) & (hi <= 1.0 + _SERIES_RADIUS)
         band = np.where(hi <= _NEAR_ONE, _CLOSE_NEAR_ONE, _CLOSE)
         close = ~series & (np.abs(x - y) <= band * lo)

@@ -166,9 +166,10 @@ def compute_observables(
     if wanted & _RIGHT:
         dgR_Zmu = np.square(Y_R * k.v / m_L)
         dgR_Zmu *= -0.5
-        g_R = k.sin2_theta_W + dgR_Zmu
-        values["dgR_Zmu"], values["gR_Zmu"] = dgR_Zmu, g_R
-        if wanted & {"A_mu", "Gamma_Zmumu_ratio"}:
+        values["dgR_Zmu"] = dgR_Zmu
+        if wanted & {"gR_Zmu", "A_mu", "Gamma_Zmumu_ratio"}:
+            g_R = k.sin2_theta_W + dgR_Zmu
+            values["gR_Zmu"] = g_R
             values["A_mu"] = (g_L**2 - g_R**2) / (g_L**2 + g_R**2)
             values["Gamma_Zmumu_ratio"] = (g_L**2 + g_R**2) / (g_L**2 + k.sin2_theta_W**2)
     shape = np.broadcast_shapes(*(np.shape(a) for a in (m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff)))
