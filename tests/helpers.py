@@ -10,6 +10,22 @@ from pathlib import Path
 
 from g2fit.schema import shipped_folder
 
+#: The model point of the README's `g2fit observables` example, as CLI arguments.
+POINT = [
+    "--m-L",
+    "1000",
+    "--m-S",
+    "800",
+    "--Y-L",
+    "0.5",
+    "--Y-R",
+    "0.5",
+    "--Y-V",
+    "1",
+    "--Y-Vp",
+    "0",
+]
+
 
 def run_cli(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600

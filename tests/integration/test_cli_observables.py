@@ -8,23 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import POINT
 
 from g2fit import observables
-
-POINT = [
-    "--m-L",
-    "1000",
-    "--m-S",
-    "800",
-    "--Y-L",
-    "0.5",
-    "--Y-R",
-    "0.5",
-    "--Y-V",
-    "1",
-    "--Y-Vp",
-    "0",
-]
 
 
 def run(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:

@@ -10,22 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import copy_shipped, edit_text, run_cli
+from helpers import POINT, copy_shipped, edit_text, run_cli
 
-POINT = [
-    "--m-L",
-    "1000",
-    "--m-S",
-    "800",
-    "--Y-L",
-    "0.5",
-    "--Y-R",
-    "0.5",
-    "--Y-V",
-    "1",
-    "--Y-Vp",
-    "0",
-]
 SMALL_RUN = ["--walkers", "16", "--steps", "500", "--seed", "3", "--no-progress"]
 
 
