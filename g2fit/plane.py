@@ -33,10 +33,11 @@ from g2fit.measurements import Value, load_measurements
 from g2fit.physics import observables
 from g2fit.scenario import (
     Scenario,
+    definition_file,
     future_names,
     future_term_names,
-    likelihoods_folder,
     load_scenario,
+    names_in,
 )
 from g2fit.schema import Entry, read_toml
 from g2fit.terms import Term
@@ -69,7 +70,7 @@ class PlaneSpec:
 
 
 def plane_names(folder: Path | None = None) -> list[str]:
-    return sorted(p.stem for p in (likelihoods_folder(folder) / "planes").glob("*.toml"))
+    return names_in("planes", folder)
 
 
 def _mass_range(entry: Entry, field: str) -> tuple[float, float]:
@@ -81,10 +82,7 @@ def _mass_range(entry: Entry, field: str) -> tuple[float, float]:
 
 def load_plane(name: str, folder: Path | None = None) -> PlaneSpec:
     """A plane definition, checked; the value to fix may come from a measurement in data/."""
-    valid = plane_names(folder)
-    if name not in valid:
-        raise InputError(f"unknown benchmark {name!r}; valid: {', '.join(valid)}")
-    path = likelihoods_folder(folder) / "planes" / f"{name}.toml"
+    path = definition_file("planes", "benchmark", name, folder)
     entry = Entry(path, name, read_toml(path))
     entry.check_fields(
         {"description", "scenario", "fix", "futures", "m_L_range", "m_S_range", "contours"},

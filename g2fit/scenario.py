@@ -227,9 +227,22 @@ def load_terms(
     return [_term(specs[n], measurements, constants) for n in names]
 
 
+def names_in(subfolder: str, folder: Path | None = None) -> list[str]:
+    """The definitions in likelihoods/SUBFOLDER/NAME.toml, sorted by name."""
+    return sorted(p.stem for p in (likelihoods_folder(folder) / subfolder).glob("*.toml"))
+
+
+def definition_file(subfolder: str, kind: str, name: str, folder: Path | None = None) -> Path:
+    """likelihoods/SUBFOLDER/NAME.toml; an unknown name is an InputError listing the valid."""
+    valid = names_in(subfolder, folder)
+    if name not in valid:
+        raise InputError(f"unknown {kind} {name!r}; valid: {', '.join(valid)}")
+    return likelihoods_folder(folder) / subfolder / f"{name}.toml"
+
+
 def future_names(folder: Path | None = None) -> list[str]:
     """The futures (likelihoods/futures/NAME.toml), sorted."""
-    return sorted(p.stem for p in (likelihoods_folder(folder) / "futures").glob("*.toml"))
+    return names_in("futures", folder)
 
 
 def future_term_names(
@@ -237,12 +250,9 @@ def future_term_names(
 ) -> list[str]:
     """The terms of one future, following `includes` (e.g. lepton-colliders = ilc + gigaz)."""
     folder = likelihoods_folder(folder)
-    valid = future_names(folder)
-    if name not in valid:
-        raise InputError(f"unknown future {name!r}; valid: {', '.join(valid)}")
+    path = definition_file("futures", "future", name, folder)
     if name in _seen:
         raise InputError(f"future {name!r} includes itself")
-    path = folder / "futures" / f"{name}.toml"
     module = Entry(path, name, read_toml(path))
     terms = module.table.get("terms", {})
     if not isinstance(terms, dict):
@@ -254,18 +264,15 @@ def future_term_names(
 
 
 def scenario_names(folder: Path | None = None) -> list[str]:
-    return sorted(p.stem for p in (likelihoods_folder(folder) / "scenarios").glob("*.toml"))
+    return names_in("scenarios", folder)
 
 
 def _scenario_table(
     name: str, folder: Path, chain: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], Path]:
-    valid = scenario_names(folder)
-    if name not in valid:
-        raise InputError(f"unknown scenario {name!r}; valid: {', '.join(valid)}")
+    path = definition_file("scenarios", "scenario", name, folder)
     if name in chain:
         raise InputError(f"scenario {name!r} extends itself (via {' -> '.join(chain)})")
-    path = folder / "scenarios" / f"{name}.toml"
     table = read_toml(path)
     entry = Entry(path, name, table)
     entry.check_fields(
