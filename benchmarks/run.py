@@ -148,7 +148,8 @@ def case_plane() -> dict[str, Any]:
     has imported matplotlib; and the whole CLI run (Python start-up and imports included)."""
     import matplotlib.pyplot  # noqa: F401  (a one-time import, not part of a plane)
 
-    from g2fit.plane import compute_plane, load_plane, write_grid
+    from g2fit.files import write_files
+    from g2fit.plane import compute_plane, grid_bytes, load_plane
     from g2fit.plots import plane_figure
 
     spec = load_plane("fig5-left")
@@ -163,8 +164,8 @@ def case_plane() -> dict[str, Any]:
         start = time.perf_counter()
         plane = compute_plane(spec, 500)
         grid_seconds = time.perf_counter() - start
-        write_grid(plane, Path(folder) / "plane.nc")
-        plane_figure(plane, Path(folder) / "plane.png")
+        figure, grid = plane_figure(plane), grid_bytes(plane)
+        write_files([(Path(folder) / "plane.png", figure), (Path(folder) / "plane.nc", grid)])
         seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
@@ -172,6 +173,30 @@ def case_plane() -> dict[str, Any]:
         "cli_seconds": cli_seconds,
         "target": "<= 1 s (grid, masks, netCDF and figure, in process)",
         "met": seconds <= 1.0,
+    }
+
+
+def case_mcmc_memory() -> dict[str, Any]:
+    """(7): a large run's peak memory against g2fit.mcmc.memory_needed, the estimate that
+    refuses runs above MAX_MEMORY_BYTES: 1000 walkers x 1000 steps, every step kept."""
+    from g2fit.likelihood import GlobalLikelihood
+    from g2fit.mcmc import McmcSettings, memory_needed, run_mcmc
+    from g2fit.sampling import RunSettings
+    from g2fit.scenario import load_scenario
+
+    scenario = load_scenario("paper-2021")
+    settings = McmcSettings(
+        RunSettings(seed=0, walkers=1000, steps=1000), burn=0, thin=1, progress=False
+    )
+    estimate = memory_needed(GlobalLikelihood(scenario), settings)
+    with tempfile.TemporaryDirectory() as folder:
+        run_mcmc(scenario, Path(folder) / "run", settings)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {
+        "estimate_mb": estimate / 2**20,
+        "ratio_estimate_to_peak": estimate / peak,
+        "target": "estimate between 1 and 3 x the peak",
+        "met": 1.0 <= estimate / peak <= 3.0,
     }
 
 
@@ -222,6 +247,7 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "mcmc default": case_mcmc,
     "plane 500x500": case_plane,
     "compare 1e5 samples": case_compare,
+    "mcmc memory": case_mcmc_memory,
 }
 
 
@@ -253,6 +279,11 @@ def _summary(name: str, row: dict[str, Any]) -> str:
         return (
             f"grid {row['grid_seconds']:.2f} s, with netCDF and figure {row['seconds']:.2f} s "
             f"(whole CLI run {row['cli_seconds']:.1f} s)"
+        )
+    if "estimate_mb" in row:
+        return (
+            f"1000 walkers x 1000 steps: estimate {row['estimate_mb']:.0f} MB, "
+            f"{row['ratio_estimate_to_peak']:.2f} x the peak"
         )
     return f"{row['seconds']:.2f} s for {row.get('samples', '')} samples (--no-fits)"
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from g2fit.constants import DEFAULT_CONSTANTS, HIGGS_VEV_GEV, Constants
 from g2fit.errors import InputError
 from g2fit.loops import loop_function_F
-from g2fit.physics import OBSERVABLES, PerturbativityWarning, observables
+from g2fit.physics import OBSERVABLES, ExpansionWarning, PerturbativityWarning, observables
 
 if TYPE_CHECKING:
     import pandas
@@ -41,6 +41,7 @@ __all__ = [
     "HIGGS_VEV_GEV",
     "OBSERVABLES",
     "Constants",
+    "ExpansionWarning",
     "InputError",
     "PerturbativityWarning",
     "__version__",

@@ -9,7 +9,9 @@ import argparse
 import dataclasses
 import json
 import math
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -122,11 +124,13 @@ def run_observables(args: argparse.Namespace) -> int:
     )
     result = {name: float(np.asarray(value)) for name, value in values.items()}
     if args.json:
+        # JSON has no infinity or NaN: such a value is null, and named in "non_finite".
         document: dict[str, Any] = {
             "g2fit_version": __version__,
             "inputs": inputs,
             "constants": constants.as_dict(),
-            "observables": result,
+            "observables": {k: v if math.isfinite(v) else None for k, v in result.items()},
+            "non_finite": sorted(k for k, v in result.items() if not math.isfinite(v)),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return 0
@@ -144,9 +148,9 @@ def _names(text: str) -> list[str]:
 
 
 #: Upper limits on sizes: beyond them a run would not fit in memory or in a day.
+#: (The memory a run needs is bounded too: g2fit.mcmc.MAX_MEMORY_BYTES.)
 MAX_WALKERS = 100_000
 MAX_STEPS = 10_000_000
-MAX_CHAIN_VALUES = 50_000_000  # walkers x steps: the chain is kept in memory
 MAX_GRID = 2000
 MAX_PROFILE_POINTS = 1000
 MAX_MASS_RATIO = 1e6
@@ -180,24 +184,37 @@ def _seed(text: str) -> int:
     return value
 
 
+def _output(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return Path(text)
+
+
 def default_output(scenario: str, futures: list[str]) -> Path:
     """results/<scenario>[+<future>...]/"""
     return Path("results") / "+".join([scenario, *futures])
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from g2fit.files import prepare_output_folder, write_json
+    from g2fit.files import owned_folder, prepare_output_folder, write_json
     from g2fit.fit_summary import fit_scenario, format_fit_table
+    from g2fit.likelihood import GlobalLikelihood
+    from g2fit.run_folder import FIT_FILE, check_folder_results
     from g2fit.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
     out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
-    document = fit_scenario(
-        scenario, seed=args.seed, n_profile=args.profile_points, n_profile_2d=args.profile_2d_points
-    )
-    write_json(out / "fit.json", document)
+    with owned_folder(out):
+        check_folder_results(out, GlobalLikelihood(scenario))
+        document = fit_scenario(
+            scenario,
+            seed=args.seed,
+            n_profile=args.profile_points,
+            n_profile_2d=args.profile_2d_points,
+        )
+        write_json(out / FIT_FILE, document)
     print(format_fit_table(document))
-    print(f"written: {out / 'fit.json'}")
+    print(f"written: {out / FIT_FILE}")
     return 0
 
 
@@ -207,11 +224,6 @@ def run_mcmc_command(args: argparse.Namespace) -> int:
     from g2fit.sampling import RunSettings
     from g2fit.scenario import load_scenario
 
-    if args.walkers * args.steps > MAX_CHAIN_VALUES:
-        fail(
-            f"argument --steps: walkers x steps = {args.walkers * args.steps} exceeds "
-            f"{MAX_CHAIN_VALUES} (the chain is kept in memory)"
-        )
     scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
     out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
     burn = args.steps // 4 if args.burn is None else args.burn
@@ -246,8 +258,8 @@ def _check_target(path: Path) -> None:
 
 
 def run_plane(args: argparse.Namespace) -> int:
-    from g2fit.files import prepare_output_folder
-    from g2fit.plane import compute_plane, load_plane, write_grid
+    from g2fit.files import prepare_output_folder, write_files
+    from g2fit.plane import compute_plane, grid_bytes, load_plane
     from g2fit.plots import plane_figure
 
     if args.out.suffix != ".png":
@@ -258,25 +270,28 @@ def run_plane(args: argparse.Namespace) -> int:
     prepare_output_folder(args.out.parent)
     plane = compute_plane(spec, args.grid)
     grid_path = args.out.with_suffix(".nc")
-    write_grid(plane, grid_path)
-    plane_figure(plane, args.out)
+    write_files([(args.out, plane_figure(plane)), (grid_path, grid_bytes(plane))])
     masks = plane["masks"]
-    surviving = masks["surviving"]
+    surviving, viable = masks["surviving"], masks["viable"]
     print(f"{spec.name}: {spec.description}")
     print(f"grid {args.grid} x {args.grid}; surviving today: {surviving.mean():.1%} of the plane")
-    for key in sorted(k for k in masks if k.startswith("covered_")):
-        share = (masks[key] & surviving).sum() / max(surviving.sum(), 1)
-        print(f"  {key[8:]:<18} covers {share:.1%} of the surviving region")
-    natural = surviving & masks["natural"]
+    print(f"viable region: {plane['viable_region']}: {viable.mean():.1%} of the plane")
+    if viable.any():
+        for key in sorted(k for k in masks if k.startswith("covered_")):
+            share = (masks[key] & viable).sum() / viable.sum()
+            print(f"  {key[8:]:<18} covers {share:.1%} of the viable region")
+    else:
+        print("  the viable region is empty: no coverage to report")
+    natural = viable & masks["natural"]
     if natural.any():
         top = plane["m_L"][natural.any(axis=0)].max()
-        print(f"  natural (|dm_mu/m_mu| <= 1) and surviving: m_L <= {top:.0f} GeV")
+        print(f"  natural (|dm_mu/m_mu| <= 1) and viable: m_L <= {top:.0f} GeV")
     print(f"written: {args.out}, {grid_path}")
     return 0
 
 
 def run_integrand(args: argparse.Namespace) -> int:
-    from g2fit.files import prepare_output_folder
+    from g2fit.files import prepare_output_folder, write_atomic
     from g2fit.integrand import f_prime, integrals
     from g2fit.plots import integrand_figure
 
@@ -287,7 +302,7 @@ def run_integrand(args: argparse.Namespace) -> int:
     ratio = args.mL_over_mS
     u = np.geomspace(1e-4, max(1e4, 1e4 * ratio**2), 2000)
     total, magnitude = integrals(ratio)
-    integrand_figure(u, u * f_prime(u, ratio), ratio, total, magnitude, args.out)
+    write_atomic(args.out, integrand_figure(u, u * f_prime(u, ratio), ratio, total, magnitude))
     print(
         f"m_L/m_S = {ratio:g}: integral du f'(u) = {total:.3e} (quadrature), "
         f"integral du |f'(u)| = {magnitude:.6g} m_S^-2 "
@@ -297,16 +312,28 @@ def run_integrand(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convergence_alarm(runs: dict[str, Any]) -> None:
+    for run, convergence in runs.items():
+        if not convergence["converged"]:
+            print(
+                f"g2fit: warning: the posterior in {run} is not converged "
+                f"({'; '.join(convergence['warnings'])}); its fractions are not to be trusted: "
+                "rerun its mcmc with more --steps",
+                file=sys.stderr,
+            )
+
+
 def run_compare(args: argparse.Namespace) -> int:
     from g2fit.compare import (
         DEFAULT_FUTURES,
         check_futures,
         compare_scenarios,
+        exclusion_csv,
         exclusion_summary,
         format_comparison,
         format_exclusion,
     )
-    from g2fit.files import prepare_output_folder, write_atomic, write_json
+    from g2fit.files import json_text, owned_folder, prepare_output_folder, write_files
     from g2fit.plots import comparison_figure
     from g2fit.posterior import run_attrs
     from g2fit.scenario import load_scenario
@@ -317,27 +344,33 @@ def run_compare(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         run_attrs(args.posterior)  # a g2fit run, before anything is written
         out = prepare_output_folder(args.out or args.posterior)
-        document = exclusion_summary(args.posterior, args.futures, fits=not args.no_fits)
-        write_json(out / "exclusion.json", document)
-        header = "future,excluded_fraction,mc_error,excluded_fraction_natural,mc_error_natural"
-        lines = [header] + [
-            f"{name},{r['excluded_fraction']},{r['mc_error']},"
-            f"{r['excluded_fraction_natural']},{r['mc_error_natural']}"
-            for name, r in document["futures"].items()
-        ]
-        write_atomic(out / "exclusion.csv", "\n".join(lines) + "\n")
+        with owned_folder(out):
+            document = exclusion_summary(args.posterior, args.futures, fits=not args.no_fits)
+            write_files(
+                [
+                    (out / "exclusion.json", json_text(document)),
+                    (out / "exclusion.csv", exclusion_csv(document)),
+                ]
+            )
         print(format_exclusion(document))
+        _convergence_alarm({document["run"]: document["convergence"]})
         print(f"written: {out / 'exclusion.json'}, {out / 'exclusion.csv'}")
         return 0
     for name in args.scenarios:
         load_scenario(name)
     out = prepare_output_folder(args.out or Path("results") / "comparison")
-    comparison = compare_scenarios(args.scenarios, args.futures, progress=not args.no_progress)
-    write_json(out / "comparison.json", comparison)
-    table = format_comparison(comparison)
-    write_atomic(out / "comparison.md", table + "\n")
-    comparison_figure(comparison, out / "comparison.png")
+    with owned_folder(out):
+        comparison = compare_scenarios(args.scenarios, args.futures, progress=not args.no_progress)
+        table = format_comparison(comparison)
+        write_files(
+            [
+                (out / "comparison.json", json_text(comparison)),
+                (out / "comparison.md", table + "\n"),
+                (out / "comparison.png", comparison_figure(comparison)),
+            ]
+        )
     print(table)
+    _convergence_alarm({r["run"]: r["convergence"] for r in comparison["scenarios"].values()})
     print(f"written: {out / 'comparison.json'}, {out / 'comparison.md'}, {out / 'comparison.png'}")
     return 0
 
@@ -353,16 +386,24 @@ def _at_least_one(text: str) -> float:
 
 def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scenario", default="paper-2021", help="a scenario of likelihoods/scenarios/"
+        "--scenario",
+        default="paper-2021",
+        help=f"a scenario of likelihoods/scenarios/: {_valid('scenarios')} (default paper-2021)",
     )
     parser.add_argument(
         "--futures",
         type=_names,
         default=[],
         metavar="A,B",
-        help="future experiments to add (likelihoods/futures/), e.g. ilc,gigaz",
+        help=f"future experiments' projections to add (likelihoods/futures/): {_valid('futures')}",
     )
-    parser.add_argument("--out", type=Path, help="output folder (default results/SCENARIO/)")
+    parser.add_argument(
+        "--out",
+        type=_output,
+        metavar="DIR",
+        help="the run folder (default results/SCENARIO, or results/SCENARIO+FUTURE+... "
+        "with --futures)",
+    )
     parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--set",
@@ -370,8 +411,54 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override an SM constant (repeatable)",
+        help="override an SM constant, e.g. --set m_t=173.0 (repeatable)",
     )
+
+
+def _valid(subfolder: str) -> str:
+    """The definitions in likelihoods/SUBFOLDER, for a help text."""
+    from g2fit.scenario import names_in
+
+    try:
+        return ", ".join(names_in(subfolder))
+    except InputError as error:
+        return f"(cannot list them: {error})"
+
+
+FIT_HELP = """\
+Best fit (multi-start MIGRAD from a vectorized prior scan, then HESSE and MINOS), the 1-D
+profile likelihoods of m_L and m_S with their one-sided 95% CL upper limits (Delta chi2 =
+2.71, Wilks), and the 2-D (m_L, m_S) profile. Prints per-term chi2 and pulls at the best
+fit and for the SM, and writes DIR/fit.json with every input."""
+
+MCMC_HELP = """\
+Sample the scenario's posterior with emcee (differential-evolution and snooker moves,
+vectorized) and write DIR/posterior.nc (arviz InferenceData), DIR/summary.csv and
+DIR/corner.png; load it with g2fit.load_posterior(DIR).
+
+Checkpoint and resume: the chain is checkpointed in DIR/checkpoint/ every 250 steps (each
+chunk written whole, with checksums). After Ctrl-C, a kill or a crash, run the same command
+again: it resumes where the run stopped and ends with the same samples as an uninterrupted
+run. A larger --steps extends a finished run. A checkpoint or results of another scenario,
+seed or walker count are refused, never overwritten; a folder is used by one run at a time.
+
+Convergence: a warning when the run after burn-in is shorter than 50 autocorrelation times
+or its effective sample size walkers x steps / tau is below 400; the verdict is recorded in
+the posterior and flagged by every summary that uses it (compare)."""
+
+COMPARE_HELP = """\
+With --posterior RUN_DIR: the fraction of that posterior each future experiment excludes at
+95% CL (with its Monte-Carlo error), the same for its natural part (|Delta m_mu/m_mu| <= 1),
+and the best fit with the future's SM-like data added; writes exclusion.json and
+exclusion.csv. With --scenarios A,B,...: runs mcmc and fit where results/SCENARIO lacks
+them, then writes comparison.json, comparison.md and comparison.png. A posterior that did
+not converge is flagged in every table that uses it."""
+
+PLANE_HELP = """\
+The paper's Fig. 5 (Delta a_mu fixed) and Fig. 6 (Delta m_mu = -3 m_mu, Delta a_mu band)
+(m_L, m_S) planes from the scenario's own likelihood terms: excluded regions today, the
+future experiments' reach, and how much of the viable region each future covers. Writes the
+figure and, beside it, the grid with every region mask as netCDF (FILE.nc)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -379,41 +466,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"g2fit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    obs = commands.add_parser("observables", help="the model's observables at one parameter point")
+    def command(name: str, summary: str, description: str | None = None) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=description or summary,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    obs = command(
+        "observables",
+        "the model's observables at one parameter point (eqs. 4, 12, 14, 16)",
+        "Every observable of the model at one point: Delta a_mu (eqs. 12 and 14), the "
+        "radiative muon mass (eq. 4), the W and Z couplings (eq. 16) and what follows from "
+        "them. Masses in GeV.",
+    )
     _add_model_point(obs)
     obs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     obs.set_defaults(run=run_observables)
 
-    fit = commands.add_parser(
-        "fit", help="best fit, profile likelihoods and 95% CL upper limits on the masses"
-    )
+    fit = command("fit", "best fit, profile likelihoods and 95%% CL upper mass limits", FIT_HELP)
     _add_scenario_arguments(fit)
     fit.add_argument(
         "--profile-points",
         type=_integer(2, MAX_PROFILE_POINTS),
         default=25,
-        help="1-D profile grid size",
+        help="1-D profile grid size (default 25)",
     )
     fit.add_argument(
         "--profile-2d-points",
         type=_integer(2, MAX_PROFILE_POINTS // 10),
         default=15,
-        help="2-D profile grid size per axis",
+        help="2-D profile grid size per axis (default 15)",
     )
     fit.set_defaults(run=run_fit)
 
-    mcmc = commands.add_parser(
-        "mcmc", help="sample the posterior with emcee (checkpointed, resumable)"
-    )
+    mcmc = command("mcmc", "sample the posterior with emcee (checkpointed, resumable)", MCMC_HELP)
     _add_scenario_arguments(mcmc)
     mcmc.add_argument(
         "--walkers",
         type=_integer(1, MAX_WALKERS),
         default=DEFAULT_WALKERS,
-        help="walkers (default 128)",
+        help=f"walkers (default {DEFAULT_WALKERS})",
     )
     mcmc.add_argument(
-        "--steps", type=_integer(1, MAX_STEPS), default=DEFAULT_STEPS, help="steps (default 4000)"
+        "--steps",
+        type=_integer(1, MAX_STEPS),
+        default=DEFAULT_STEPS,
+        help=f"steps (default {DEFAULT_STEPS})",
     )
     mcmc.add_argument(
         "--burn", type=_integer(0, MAX_STEPS), help="burn-in steps dropped (default steps/4)"
@@ -422,27 +522,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--thin",
         type=_integer(1, MAX_STEPS),
         default=DEFAULT_THIN,
-        help="keep every N-th step (default 10)",
+        help=f"keep every N-th step (default {DEFAULT_THIN})",
     )
     mcmc.add_argument("--no-progress", action="store_true", help="no progress bar")
     mcmc.set_defaults(run=run_mcmc_command)
 
-    plane = commands.add_parser(
-        "plane", help="the paper's Fig. 5/6 (m_L, m_S) planes, with the grid as netCDF"
-    )
+    plane = command("plane", "the paper's Fig. 5/6 (m_L, m_S) planes, with the grid", PLANE_HELP)
+    plane.add_argument("--benchmark", required=True, help=f"one of {_valid('planes')}")
     plane.add_argument(
-        "--benchmark", required=True, help="fig5-left, fig5-right, fig6-left, fig6-right"
-    )
-    plane.add_argument(
-        "--out", type=Path, required=True, help="the figure (.png); the grid goes beside it (.nc)"
+        "--out",
+        type=_output,
+        required=True,
+        metavar="FILE.png",
+        help="the figure; the grid goes beside it (FILE.nc)",
     )
     plane.add_argument(
         "--grid", type=_integer(2, MAX_GRID), default=300, help="points per axis (default 300)"
     )
     plane.set_defaults(run=run_plane)
 
-    integrand = commands.add_parser(
-        "integrand", help="the paper's Fig. 2: the loop integrand of eq. 7 and its integral"
+    integrand = command(
+        "integrand",
+        "the paper's Fig. 2: the loop integrand of eq. 7 and its integral",
+        "The paper's Fig. 2: u f'(u), the integrand of eq. 7, whose integral vanishes (the "
+        "dimension-six term is a total derivative); prints the integral by quadrature.",
     )
     integrand.add_argument(
         "--mL-over-mS",
@@ -451,32 +554,75 @@ def build_parser() -> argparse.ArgumentParser:
         default=1000.0,
         help="m_L/m_S (default 1000)",
     )
-    integrand.add_argument("--out", type=Path, required=True, help="the figure (.png)")
+    integrand.add_argument(
+        "--out", type=_output, required=True, metavar="FILE.png", help="the figure"
+    )
     integrand.set_defaults(run=run_integrand)
 
-    compare = commands.add_parser(
-        "compare", help="what future experiments exclude of a posterior; scenarios side by side"
+    compare = command(
+        "compare",
+        "what future experiments exclude of a posterior; scenarios side by side",
+        COMPARE_HELP,
     )
-    compare.add_argument("--posterior", type=Path, help="a g2fit mcmc run folder")
+    compare.add_argument("--posterior", type=_output, metavar="RUN_DIR", help="a g2fit mcmc run")
     compare.add_argument(
         "--scenarios",
         type=_names,
-        help="compare scenarios, e.g. paper-2021,current,current-lattice",
+        metavar="A,B",
+        help=f"scenarios to compare, of: {_valid('scenarios')}",
     )
     compare.add_argument(
-        "--futures", type=_names, help="hl-lhc,ilc,gigaz,cepc,fcc-ee (default: all five)"
+        "--futures",
+        type=_names,
+        metavar="A,B",
+        help=f"of: {_valid('futures')} (default hl-lhc,ilc,gigaz,cepc,fcc-ee; "
+        "lepton-colliders and all are always added)",
     )
-    compare.add_argument("--out", type=Path, help="output folder (default: the run folder)")
+    compare.add_argument(
+        "--out",
+        type=_output,
+        metavar="DIR",
+        help="output folder (default: the run folder; with --scenarios results/comparison)",
+    )
     compare.add_argument("--no-fits", action="store_true", help="skip the best fits with futures")
     compare.add_argument("--no-progress", action="store_true", help="no progress bar")
     compare.set_defaults(run=run_compare)
     return parser
 
 
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    text = " ".join(str(message).split())
+    print(f"g2fit: warning: {text}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (`g2fit ... | head`), send what is left to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `g2fit` and `python -m g2fit`; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.run(args))
-    except InputError as error:
-        fail(str(error))
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning
+        try:
+            args = build_parser().parse_args(argv)
+            return int(args.run(args))
+        except InputError as error:
+            fail(str(error))
+        except BrokenPipeError:
+            _quiet_stdout()
+            return 141  # 128 + SIGPIPE, as a shell reports a command ended by a closed pipe
+        except KeyboardInterrupt:
+            print(
+                "g2fit: interrupted; finished files are kept, none is half-written",
+                file=sys.stderr,
+            )
+            return 130

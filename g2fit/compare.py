@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from g2fit.exclusion import (
 )
 from g2fit.likelihood import GlobalLikelihood
 from g2fit.posterior import effective_sample_size, load_posterior, run_attrs
+from g2fit.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
 from g2fit.scenario import (
     MODEL_PARAMETERS,
     Scenario,
@@ -45,6 +45,22 @@ def check_futures(names: list[str]) -> list[str]:
         if name not in valid:
             raise InputError(f"unknown future {name!r}; valid: {', '.join(valid)}")
     return [*names, *[c for c in COMBINATIONS if c not in names]]
+
+
+def convergence_of(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The convergence a run recorded: converged, the warnings, the rule applied."""
+    recorded = attrs.get("convergence")
+    if (
+        isinstance(recorded, dict)
+        and isinstance(recorded.get("converged"), bool)
+        and isinstance(recorded.get("warnings"), list)
+    ):
+        return recorded
+    return {
+        "converged": False,
+        "warnings": ["no convergence record (a run of an earlier g2fit)"],
+        "rule": None,
+    }
 
 
 def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
@@ -121,6 +137,7 @@ def exclusion_summary(
         "run": str(run),
         "scenario": scenario.name,
         "run_futures": attrs.get("futures") or [],
+        "convergence": convergence_of(attrs),
         "test": TEST,
         "natural": "|Delta m_mu / m_mu| <= 1 at the scenario's cutoff",
         "fraction_natural": float(natural.mean()),
@@ -128,13 +145,30 @@ def exclusion_summary(
     }
 
 
+def exclusion_csv(document: dict[str, Any]) -> str:
+    """exclusion.csv: one row per future."""
+    columns = (
+        "excluded_fraction",
+        "mc_error",
+        "excluded_fraction_natural",
+        "mc_error_natural",
+    )
+    lines = [",".join(("future", *columns))]
+    for name, r in document["futures"].items():
+        lines.append(",".join([name, *(str(r[c]) for c in columns)]))
+    return "\n".join(lines) + "\n"
+
+
 def format_exclusion(document: dict[str, Any]) -> str:
     lines = [
         f"posterior {document['run']} (scenario {document['scenario']}); "
         f"natural part: {document['fraction_natural']:.1%} of the samples",
-        f"{'future':<18} {'excluded':>17} {'natural part':>17} "
-        f"{'chi2_min+future':>16} {'p(SM)':>8}",
     ]
+    if not document["convergence"]["converged"]:
+        lines.append("WARNING: this posterior is NOT CONVERGED; the fractions below are unreliable")
+    lines.append(
+        f"{'future':<18} {'excluded':>17} {'natural part':>17} {'chi2_min+future':>16} {'p(SM)':>8}"
+    )
     for name, r in document["futures"].items():
         natural = (
             f"{r['excluded_fraction_natural']:.3f} ± {r['mc_error_natural']:.3f}"
@@ -151,41 +185,6 @@ def format_exclusion(document: dict[str, Any]) -> str:
         )
     lines.append(f"test: {document['test']}")
     return "\n".join(lines)
-
-
-def _same_likelihood(recorded: Any, scenario: Scenario) -> bool:
-    current = json.loads(json.dumps(GlobalLikelihood(scenario).describe(), default=str))
-    return bool(recorded == current)
-
-
-def _check_reusable(run: Path, scenario: Scenario) -> None:
-    """Refuse results in `run` that belong to another scenario or likelihood: they are the
-    user's, so they are neither relabelled nor overwritten."""
-    problem = None
-    if (run / "posterior.nc").exists():
-        attrs = run_attrs(run)
-        if attrs.get("scenario") != scenario.name or attrs.get("futures"):
-            problem = f"a posterior of scenario {attrs.get('scenario')!r}"
-        elif not _same_likelihood(attrs.get("inputs"), scenario):
-            problem = "a posterior of an older version of this scenario's likelihood"
-    if problem is None and (run / "fit.json").exists():
-        try:
-            fit = json.loads((run / "fit.json").read_text())
-        except ValueError:
-            raise InputError(f"{run / 'fit.json'}: not valid JSON") from None
-        if fit.get("scenario") != scenario.name or fit.get("futures"):
-            problem = f"a fit of scenario {fit.get('scenario')!r}"
-        elif not _same_likelihood(
-            fit.get("inputs", {}).get("terms")
-            and {k: v for k, v in fit["inputs"].items() if k != "scenario_file"},
-            scenario,
-        ):
-            problem = "a fit of an older version of this scenario's likelihood"
-    if problem is not None:
-        raise InputError(
-            f"{run} holds {problem}, not of {scenario.name!r} as it stands; "
-            "move it away to let compare rerun it"
-        )
 
 
 def _interval(values: np.ndarray) -> dict[str, float]:
@@ -205,7 +204,7 @@ def compare_scenarios(
     For each scenario: posterior intervals of m_L, m_S and Y_L Y_R, the fit's 95 % CL upper
     mass limits, and the excluded fraction of its posterior for every future.
     """
-    from g2fit.files import prepare_output_folder, write_json
+    from g2fit.files import owned_folder, prepare_output_folder, write_json
     from g2fit.fit_summary import fit_scenario
     from g2fit.mcmc import default_settings, run_mcmc
 
@@ -214,31 +213,36 @@ def compare_scenarios(
     rows: dict[str, Any] = {}
     for scenario in scenarios:
         run = prepare_output_folder(results / scenario.name)
-        _check_reusable(run, scenario)
-        if not (run / "posterior.nc").exists():
-            print(f"{scenario.name}: no posterior in {run}; running g2fit mcmc", flush=True)
-            run_mcmc(scenario, run, default_settings(progress=progress))
-        if not (run / "fit.json").exists():
-            print(f"{scenario.name}: no fit in {run}; running g2fit fit", flush=True)
-            write_json(run / "fit.json", fit_scenario(scenario))
-        fit = json.loads((run / "fit.json").read_text())
-        frame = load_posterior(run)
-        exclusion = exclusion_summary(run, futures, fits=False)
-        rows[scenario.name] = {
-            "description": scenario.description,
-            "run": str(run),
-            **{name: _interval(frame[name].to_numpy()) for name in ("m_L", "m_S", "YL_YR")},
-            "delta_amu": _interval(frame["delta_amu"].to_numpy()),
-            "upper_limits_95": fit["upper_limits_95"],
-            "chi2_min": fit["chi2_min"],
-            "chi2_sm": fit["chi2_sm"],
-            "fraction_natural": exclusion["fraction_natural"],
-            "excluded_fraction": {
-                k: v["excluded_fraction"] for k, v in exclusion["futures"].items()
-            },
-            "mc_error": {k: v["mc_error"] for k, v in exclusion["futures"].items()},
-        }
+        with owned_folder(run):
+            check_folder_results(run, GlobalLikelihood(scenario))
+            if not (run / POSTERIOR_FILE).exists():
+                print(f"{scenario.name}: no posterior in {run}; running g2fit mcmc", flush=True)
+                run_mcmc(scenario, run, default_settings(progress=progress))
+            if not (run / FIT_FILE).exists():
+                print(f"{scenario.name}: no fit in {run}; running g2fit fit", flush=True)
+                write_json(run / FIT_FILE, fit_scenario(scenario))
+        rows[scenario.name] = _scenario_row(scenario, run, futures)
     return {"test": TEST, "scenarios": rows}
+
+
+def _scenario_row(scenario: Scenario, run: Path, futures: list[str] | None) -> dict[str, Any]:
+    """One scenario's line of the comparison, from the results in its run folder."""
+    fit = read_fit(run / FIT_FILE)
+    frame = load_posterior(run)
+    exclusion = exclusion_summary(run, futures, fits=False)
+    return {
+        "description": scenario.description,
+        "run": str(run),
+        **{name: _interval(frame[name].to_numpy()) for name in ("m_L", "m_S", "YL_YR")},
+        "delta_amu": _interval(frame["delta_amu"].to_numpy()),
+        "upper_limits_95": fit["upper_limits_95"],
+        "chi2_min": fit["chi2_min"],
+        "chi2_sm": fit["chi2_sm"],
+        "fraction_natural": exclusion["fraction_natural"],
+        "convergence": exclusion["convergence"],
+        "excluded_fraction": {k: v["excluded_fraction"] for k, v in exclusion["futures"].items()},
+        "mc_error": {k: v["mc_error"] for k, v in exclusion["futures"].items()},
+    }
 
 
 def format_comparison(document: dict[str, Any]) -> str:
@@ -254,14 +258,22 @@ def format_comparison(document: dict[str, Any]) -> str:
     def interval(r: dict[str, float], fmt: str) -> str:
         return f"{r['median']:{fmt}} [{r['low95']:{fmt}}, {r['high95']:{fmt}}]"
 
+    unconverged = [name for name, r in rows.items() if not r["convergence"]["converged"]]
     for name, r in rows.items():
+        label = f"{name} (NOT CONVERGED)" if name in unconverged else name
         limits = ", ".join(
             "none" if v is None else f"{v:.0f}" for v in r["upper_limits_95"].values()
         )
         excl = " | ".join(f"{r['excluded_fraction'][f]:.2f}" for f in futures)
         lines.append(
-            f"| {name} | {interval(r['m_L'], '.0f')} | {interval(r['m_S'], '.0f')} | "
+            f"| {label} | {interval(r['m_L'], '.0f')} | {interval(r['m_S'], '.0f')} | "
             f"{interval(r['YL_YR'], '.2f')} | {limits} | {r['chi2_sm'] - r['chi2_min']:.1f} | "
             f"{excl} |"
+        )
+    if unconverged:
+        lines.append("")
+        lines.append(
+            f"WARNING: the posteriors of {', '.join(unconverged)} are not converged; their "
+            "intervals and fractions are unreliable (rerun their mcmc with more --steps)."
         )
     return "\n".join(lines)

@@ -1,18 +1,38 @@
-"""Output folders and atomic writes: a crash never leaves a half-written result."""
+"""Output folders, their locks, and atomic writes.
+
+Every result file is written whole to a temporary name beside its target and renamed into
+place, so a crash, a kill or a full disk never leaves a half-written result and never harms
+the previous one. A run folder is owned by one g2fit process at a time (an OS lock that the
+kernel releases however the process ends), and temporaries carry their writer's process id,
+so the stale ones of dead processes can be told from a live writer's and removed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import io
 import json
 import os
+import re
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from g2fit.errors import InputError
+from g2fit.errors import InputError, OutputError
+
+LOCK_FILE = ".g2fit.lock"
+#: .NAME.PID.TOKEN.tmp (write_atomic), and .NAME.PID.tmp of earlier versions.
+_TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)(\.\w+)?\.tmp$")
+#: Folders whose lock this process holds, with the lock file's descriptor and nesting depth.
+_held: dict[Path, list[int]] = {}
 
 
 def prepare_output_folder(folder: Path) -> Path:
     """Create `folder` if needed and check it is writable, before any computation."""
+    if str(folder) == "":
+        raise InputError("argument --out: must not be empty")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"output folder {folder} exists and is not a folder")
     try:
@@ -24,28 +44,156 @@ def prepare_output_folder(folder: Path) -> Path:
     return folder
 
 
-def replace_atomic(temporary: Path, path: Path) -> None:
-    """Flush a finished temporary file to disk, then rename it to `path`."""
-    with temporary.open("rb+") as stream:
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    data = content.encode() if isinstance(content, str) else content
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _lock_holder(descriptor: int) -> str:
     try:
-        with os.fdopen(handle, "wb") as stream:
+        text = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+    except OSError:
+        return "another process"
+    return f"process {text}" if text.isdigit() else "another process"
+
+
+@contextlib.contextmanager
+def owned_folder(folder: Path) -> Iterator[Path]:
+    """Hold FOLDER/.g2fit.lock for the block: one g2fit process writes into a folder at a
+    time. A second process is refused at once, naming the holder. Re-entrant within a process.
+    Stale temporaries of dead processes in the folder are removed once the lock is held."""
+    key = folder.resolve()
+    if key in _held:
+        _held[key][1] += 1
+        try:
+            yield folder
+        finally:
+            _held[key][1] -= 1
+        return
+    try:
+        descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as error:
+        raise InputError(f"{folder}: cannot create its lock file ({error.strerror})") from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = _lock_holder(descriptor)
+        os.close(descriptor)
+        raise InputError(
+            f"{folder} is in use by another g2fit run ({holder}); wait for it to end or "
+            "choose another --out"
+        ) from None
+    with contextlib.suppress(OSError):
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    _held[key] = [descriptor, 1]
+    try:
+        remove_stale_temporaries(folder)
+        yield folder
+    finally:
+        del _held[key]
+        os.close(descriptor)  # releases the lock
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporaries in `folder` left by processes that no longer run."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        match = _TEMPORARY.match(path.name)
+        if match and not _alive(int(match.group("pid"))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _file_mode() -> int:
+    """rw for everyone the umask allows, like a file opened the ordinary way (mkstemp's 0600
+    would make results unreadable to the user's group)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _cannot_write(path: Path, error: OSError) -> OutputError:
+    reason = error.strerror or str(error)
+    return OutputError(f"cannot write {path}: {reason}; any earlier {path.name} is unchanged")
+
+
+def _write_temporary(path: Path, data: bytes) -> Path:
+    """`data` flushed to disk under a temporary name beside `path`; removed on any failure."""
+    try:
+        descriptor, name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise _cannot_write(path, error) from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            os.fchmod(stream.fileno(), _file_mode())
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise _cannot_write(path, error) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
+
+
+def write_files(files: Sequence[tuple[Path, str | bytes]]) -> None:
+    """Write a set of files all or nothing: every temporary first, then the renames, in the
+    order given (put the file that marks a finished result last). If any write fails, no
+    file is replaced."""
+    temporaries: list[tuple[Path, Path]] = []
+    try:
+        for path, content in files:
+            data = content.encode() if isinstance(content, str) else content
+            temporaries.append((_write_temporary(path, data), path))
+        for temporary, path in temporaries:
+            os.replace(temporary, path)
+    except OSError as error:
+        raise _cannot_write(path, error) from None
+    finally:
+        for temporary, _ in temporaries:
+            temporary.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write one file atomically: a temporary beside `path`, flushed, then renamed."""
+    write_files([(path, content)])
+
+
+def netcdf_bytes(groups: dict[str | None, Any]) -> bytes:
+    """xarray Datasets (by group; None for the root) as one netCDF-4 (HDF5) file, each
+    variable with a fletcher32 checksum, so that damaged bytes are a read error rather than
+    silently wrong numbers. Built in memory, to be written by write_atomic or write_files:
+    there a full disk is a clean error (HDF5 itself can crash on one)."""
+    buffer = io.BytesIO()
+    mode: Literal["w", "a"] = "w"
+    for group, dataset in groups.items():
+        encoding = {variable: {"fletcher32": True} for variable in dataset.data_vars}
+        dataset.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
+        mode = "a"
+    return buffer.getvalue()
+
+
+def json_text(document: Any) -> str:
+    """Sorted, indented JSON; NaN and infinities are refused (they are not JSON)."""
+    return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def write_json(path: Path, document: Any) -> None:
     """Sorted, indented JSON, written atomically."""
-    write_atomic(path, json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    write_atomic(path, json_text(document))

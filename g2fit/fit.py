@@ -1,8 +1,10 @@
 """Profile-likelihood fits with iminuit: best fit, 1-D and 2-D profiles, upper limits.
 
-The cost is the total chi^2 (errordef 1) in internal coordinates (log10 of masses).
-The surface has flat directions and several minima, so every minimization starts from the
-best points of a vectorized scan of the prior, and the best valid minimum is kept.
+The cost is the total chi^2 (errordef 1) in internal coordinates (log10 of masses), plus a
+smooth penalty where Y_L Y_R exceeds its maximum. The surface has flat directions and
+several minima, so every minimization starts from the best points of a vectorized scan of
+the prior, and the best valid minimum is kept. A fit reports chi2_min as the sum of the
+terms at its best point (without the penalty); `cost_min` is what MIGRAD minimized.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from iminuit import Minuit
@@ -27,11 +30,17 @@ UPPER_LIMIT_DELTA_CHI2 = chi2_quantile(0.90)
 _PENALTY_SCALE = 1e-2
 #: What the cost returns for a non-finite point: far above any chi^2 near a minimum.
 _NOT_FINITE = 1e30
+#: A profile point lower than the best fit by more than this (chi^2 units) restarts the fit.
+RESTART_TOLERANCE = 1e-9
 
 
 @dataclasses.dataclass
 class FitResult:
-    """A minimum of chi^2: parameters (physical units, GeV) and per-term chi^2."""
+    """A minimum of chi^2: parameters (physical units, GeV) and per-term chi^2.
+
+    chi2_min is the sum of `terms` at `theta`; cost_min is the value MIGRAD minimized there
+    (chi2_min plus the penalty for Y_L Y_R above its maximum, if any).
+    """
 
     best_fit: dict[str, float]
     theta: FloatArray
@@ -42,6 +51,15 @@ class FitResult:
     hesse_errors: dict[str, float]
     minos: dict[str, list[float]]
     n_starts: int
+    cost_min: float
+
+
+class Profile(NamedTuple):
+    """A profile: at each grid row the minimum of the cost over the other parameters
+    (`chi2`, shape (m,)) and the full point where it lies (`theta`, shape (m, d))."""
+
+    chi2: FloatArray
+    theta: FloatArray
 
 
 class _Cost:
@@ -61,7 +79,7 @@ class _Cost:
             theta[i] = value
         return theta
 
-    def __call__(self, x: Sequence[float]) -> float:
+    def __call__(self, x: Sequence[float] | FloatArray) -> float:
         theta = self.full(x)
         if not np.all(np.isfinite(theta)):
             return _NOT_FINITE
@@ -131,11 +149,25 @@ def _scan_starts(
 
 
 def best_fit(
-    likelihood: GlobalLikelihood, *, n_starts: int = 6, n_scan: int = 20000, seed: int = 0
+    likelihood: GlobalLikelihood,
+    *,
+    n_starts: int = 6,
+    n_scan: int = 20000,
+    seed: int = 0,
+    starts: FloatArray | None = None,
 ) -> FitResult:
-    """Global minimum: MIGRAD from the n_starts best scan points, then HESSE and MINOS."""
-    starts = _scan_starts(likelihood, {}, n_scan, n_starts, seed)
-    theta, chi2_min, minuit = _minimize(likelihood, starts, {})
+    """Global minimum: MIGRAD from the n_starts best scan points, then HESSE and MINOS.
+
+    `starts` (shape (k, d), internal coordinates) replaces the scan: MIGRAD runs from
+    these points only (e.g. to restart from a profile point lower than a previous fit).
+    """
+    if starts is None:
+        starts = _scan_starts(likelihood, {}, n_scan, n_starts, seed)
+    else:
+        starts = np.atleast_2d(np.asarray(starts, dtype=float))
+        if starts.shape[1:] != (likelihood.ndim,) or starts.shape[0] == 0:
+            raise ValueError(f"starts must have shape (k, {likelihood.ndim}), got {starts.shape}")
+    theta, cost_min, minuit = _minimize(likelihood, starts, {})
     minuit.hesse()
     at_limit = [
         name
@@ -163,7 +195,7 @@ def best_fit(
     return FitResult(
         best_fit={k: float(v[0]) for k, v in point.items()},
         theta=theta,
-        chi2_min=chi2_min,
+        chi2_min=float(sum(terms.values())),
         terms=terms,
         valid=bool(minuit.valid),
         at_limit=at_limit,
@@ -172,6 +204,7 @@ def best_fit(
         },
         minos=minos,
         n_starts=len(starts),
+        cost_min=cost_min,
     )
 
 
@@ -183,16 +216,21 @@ def profile(
     n_scan: int = 400,
     n_starts: int = 2,
     seed: int = 0,
-) -> FloatArray:
+) -> Profile:
     """Profile chi^2: the minimum over the other parameters at each row of `grid`.
 
-    grid has shape (m, len(fixed_names)) in internal coordinates; returns shape (m,).
+    grid has shape (m, len(fixed_names)) in internal coordinates; returns the minima,
+    shape (m,), and the full points theta where they lie, shape (m, d). The minima are the
+    cost MIGRAD minimizes (chi^2 plus the penalty for Y_L Y_R above its maximum).
     Each minimization starts from the best points of a vectorized scan, one call for all rows.
     """
     index = [likelihood.names.index(n) for n in fixed_names]
     m = grid.shape[0]
     if len(index) == likelihood.ndim:
-        return np.asarray(likelihood.chi2(grid))
+        theta = np.empty((m, likelihood.ndim))
+        theta[:, index] = grid
+        cost = _Cost(likelihood, {})
+        return Profile(np.array([cost(row) for row in theta]), theta)
     draws = prior_draws(likelihood, n_scan, np.random.default_rng(seed))
     candidates = np.repeat(draws[None, :, :], m, axis=0)
     candidates[:, :, index] = grid[:, None, :]
@@ -200,10 +238,11 @@ def profile(
     chi2 = np.where(likelihood.in_prior(flat), likelihood.chi2(flat), np.inf).reshape(m, n_scan)
     order = np.argsort(chi2, axis=1)[:, :n_starts]
     out = np.empty(m)
+    where = np.empty((m, likelihood.ndim))
     for row in range(m):
         fixed = dict(zip(index, grid[row], strict=True))
-        _, out[row], _ = _minimize(likelihood, candidates[row, order[row]], fixed)
-    return out
+        where[row], out[row], _ = _minimize(likelihood, candidates[row, order[row]], fixed)
+    return Profile(out, where)
 
 
 def upper_limit(
@@ -230,7 +269,7 @@ def upper_limit(
     parameter = likelihood.parameters[likelihood.names.index(name)]
 
     def crossing(x: float) -> float:
-        return float(profile(likelihood, [name], np.array([[x]]))[0] - chi2_min - delta)
+        return float(profile(likelihood, [name], np.array([[x]])).chi2[0] - chi2_min - delta)
 
     low, high = grid[j - 1], grid[j]
     try:

@@ -8,7 +8,13 @@ import numpy as np
 
 from g2fit import __version__
 from g2fit.errors import InputError
-from g2fit.fit import UPPER_LIMIT_DELTA_CHI2, best_fit, profile, upper_limit
+from g2fit.fit import (
+    RESTART_TOLERANCE,
+    UPPER_LIMIT_DELTA_CHI2,
+    best_fit,
+    profile,
+    upper_limit,
+)
 from g2fit.likelihood import GlobalLikelihood, to_physical
 from g2fit.scenario import Scenario
 
@@ -23,7 +29,13 @@ def _grid(likelihood: GlobalLikelihood, name: str, n: int) -> np.ndarray:
 def fit_scenario(
     scenario: Scenario, *, seed: int = 0, n_profile: int = 25, n_profile_2d: int = 15
 ) -> dict[str, Any]:
-    """Everything `g2fit fit` writes to fit.json (see README)."""
+    """Everything `g2fit fit` writes to fit.json (see README).
+
+    The best fit is the lowest point found: MIGRAD from a scan, then the 1-D and 2-D
+    profiles; if a profile point lies lower, the fit (MIGRAD, HESSE, MINOS) restarts from
+    it and the lower of the two is kept. Everything is then reported at that one point, and
+    the upper limits are taken relative to its chi2_min.
+    """
     likelihood = GlobalLikelihood(scenario)
     result = best_fit(likelihood, seed=seed)
     chi2_sm = likelihood.chi2_sm()
@@ -32,34 +44,47 @@ def fit_scenario(
             f"scenario {scenario.name}: chi^2 is not finite with these inputs "
             f"(constants {scenario.constants.as_dict()})"
         )
-    chi2_min = result.chi2_min
     profiles: dict[str, Any] = {}
-    limits: dict[str, float | None] = {}
+    lowest: list[tuple[float, np.ndarray, str]] = []
     free_masses = [name for name in PROFILED if name in likelihood.names]
     for name in free_masses:
         grid = _grid(likelihood, name, n_profile)
-        values = profile(likelihood, [name], grid[:, None], seed=seed)
-        chi2_min = min(chi2_min, float(values.min()))
+        found = profile(likelihood, [name], grid[:, None], seed=seed)
         parameter = likelihood.parameters[likelihood.names.index(name)]
-        profiles[name] = {"values": to_physical(parameter, grid).tolist(), "chi2": values.tolist()}
-    for name in free_masses:
-        grid = _grid(likelihood, name, n_profile)
-        limits[name] = upper_limit(
-            likelihood, name, grid, np.array(profiles[name]["chi2"]), chi2_min
-        )
+        profiles[name] = {
+            "values": to_physical(parameter, grid).tolist(),
+            "chi2": found.chi2.tolist(),
+        }
+        best = int(np.argmin(found.chi2))
+        lowest.append((float(found.chi2[best]), found.theta[best], f"profile of {name}"))
     profile_2d: dict[str, Any] | None = None
     if len(free_masses) == 2:
         axes = [_grid(likelihood, name, n_profile_2d) for name in free_masses]
         mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 2)
-        values = profile(likelihood, free_masses, mesh, seed=seed)
-        chi2_min = min(chi2_min, float(values.min()))
+        found = profile(likelihood, free_masses, mesh, seed=seed)
         parameters = [likelihood.parameters[likelihood.names.index(n)] for n in free_masses]
         profile_2d = {
             "axes": free_masses,
             free_masses[0]: to_physical(parameters[0], axes[0]).tolist(),
             free_masses[1]: to_physical(parameters[1], axes[1]).tolist(),
-            "chi2": values.reshape(n_profile_2d, n_profile_2d).tolist(),
+            "chi2": found.chi2.reshape(n_profile_2d, n_profile_2d).tolist(),
         }
+        best = int(np.argmin(found.chi2))
+        lowest.append((float(found.chi2[best]), found.theta[best], "2-D profile"))
+    start = "scan"
+    if lowest:
+        value, theta, where = min(lowest, key=lambda item: item[0])
+        if value < result.cost_min - RESTART_TOLERANCE:
+            restarted = best_fit(likelihood, starts=theta[None, :])
+            if restarted.cost_min < result.cost_min:
+                result, start = restarted, where
+    chi2_min = result.chi2_min
+    limits: dict[str, float | None] = {}
+    for name in free_masses:
+        grid = _grid(likelihood, name, n_profile)
+        limits[name] = upper_limit(
+            likelihood, name, grid, np.array(profiles[name]["chi2"]), chi2_min
+        )
     return {
         "g2fit_version": __version__,
         "scenario": scenario.name,
@@ -72,7 +97,7 @@ def fit_scenario(
         "hesse_errors_internal": result.hesse_errors,
         "minos_68": result.minos,
         "chi2_min": chi2_min,
-        "chi2_min_migrad": result.chi2_min,
+        "best_fit_start": start,
         "chi2_sm": chi2_sm,
         "terms": result.terms,
         "terms_sm": likelihood.chi2_terms_sm(),

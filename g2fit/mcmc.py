@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,24 +16,42 @@ import pandas as pd
 from g2fit import __version__
 from g2fit.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
 from g2fit.errors import InputError
-from g2fit.files import write_atomic
+from g2fit.files import owned_folder, prepare_output_folder, write_files
 from g2fit.likelihood import GlobalLikelihood
 from g2fit.plots import corner_plot
-from g2fit.posterior import POSTERIOR_FILE, build_inference_data, summarize, write_inference_data
+from g2fit.posterior import build_inference_data, inference_data_bytes, summarize
+from g2fit.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
 from g2fit.sampling import (
-    MOVES_DESCRIPTION,
+    Chain,
     Checkpoint,
     RunSettings,
+    describe_moves,
     fingerprint,
     integrated_time,
     run_chain,
 )
 from g2fit.scenario import Scenario
 
-#: Convergence rules that trigger a warning (not an error) at the end of a run.
+#: Convergence rules that trigger a warning (not an error) at the end of a run. The walkers of
+#: an ensemble sampler are not independent chains, so convergence is judged by the run's
+#: length in autocorrelation times (emcee's rule of thumb: at least 50 tau) and by the
+#: effective sample size walkers x steps / tau, never by R-hat across walkers.
 MIN_STEPS_PER_TAU = 50
-MAX_R_HAT = 1.01
 MIN_ESS = 400
+CONVERGENCE_RULE = (
+    f"at least {MIN_STEPS_PER_TAU} integrated autocorrelation times tau after burn-in, and an "
+    f"effective sample size walkers x steps / tau of at least {MIN_ESS}, for every parameter"
+)
+#: Memory a run may use, bytes. The chain is kept in memory, and the derived observables and
+#: per-term chi^2 of every kept sample are computed at once for the posterior file.
+MAX_MEMORY_BYTES = 8 * 2**30
+#: Memory per chain value (positions and ln p, with the chunks, their concatenation and the
+#: acceptance flags) and per kept sample (derived observables, chi^2 terms, their
+#: intermediates, the netCDF buffer), bytes, and the interpreter with its libraries: 1.5 x
+#: what was measured (~10, ~600 bytes, ~200 MB; benchmarks/run.py, case "mcmc memory").
+_BYTES_PER_CHAIN_VALUE = 16
+_BYTES_PER_KEPT_SAMPLE = 1000
+_BASE_BYTES = 300 * 2**20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +78,14 @@ class McmcResult:
     out: Path
 
 
+def memory_needed(likelihood: GlobalLikelihood, settings: McmcSettings) -> float:
+    """An upper estimate of a run's peak memory, bytes (benchmarks/run.py checks it)."""
+    run = settings.run
+    chain_values = run.walkers * run.steps * (likelihood.ndim + 1)
+    kept = run.walkers * math.ceil((run.steps - settings.burn) / settings.thin)
+    return _BASE_BYTES + _BYTES_PER_CHAIN_VALUE * chain_values + _BYTES_PER_KEPT_SAMPLE * kept
+
+
 def check_settings(likelihood: GlobalLikelihood, settings: McmcSettings) -> None:
     """Refuse impossible settings before any computation, naming the argument."""
     run = settings.run
@@ -71,6 +98,15 @@ def check_settings(likelihood: GlobalLikelihood, settings: McmcSettings) -> None
         raise InputError(f"argument --burn: must lie in [0, --steps), got {settings.burn}")
     if settings.thin > run.steps - settings.burn:
         raise InputError(f"argument --thin: keeps no step after burn-in, got {settings.thin}")
+    needed = memory_needed(likelihood, settings)
+    if needed > MAX_MEMORY_BYTES:
+        raise InputError(
+            f"argument --walkers/--steps: {run.walkers} walkers x {run.steps} steps would need "
+            f"about {needed / 2**30:.1f} GiB of memory (the chain is kept in memory and every "
+            f"kept sample's observables are computed at once), more than the "
+            f"{MAX_MEMORY_BYTES / 2**30:.0f} GiB g2fit allows; use fewer walkers or steps, or "
+            "a larger --thin"
+        )
 
 
 def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
@@ -88,51 +124,71 @@ def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
 
 
 def _best_fit_truths(out: Path) -> dict[str, float] | None:
-    path = out / "fit.json"
+    path = out / FIT_FILE
     if not path.exists():
         return None
-    try:
-        truths = json.loads(path.read_text())["best_fit"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    return {k: float(v) for k, v in truths.items()} if isinstance(truths, dict) else None
+    return {k: float(v) for k, v in read_fit(path)["best_fit"].items()}
 
 
 def convergence_warnings(
-    summary: pd.DataFrame, parameters: list[str], kept_steps: int
+    summary: pd.DataFrame, parameters: list[str], walkers: int, kept_steps: int
 ) -> list[str]:
+    """Warnings for a run too short to trust: fewer than MIN_STEPS_PER_TAU autocorrelation
+    times after burn-in, or an effective sample size walkers x steps / tau below MIN_ESS."""
     found = []
     for name in parameters:
-        row = summary.loc[name]
-        if not np.isfinite(row["tau_steps"]):
+        tau = summary.loc[name, "tau_steps"]
+        if not np.isfinite(tau):
             found.append(f"{name}: no autocorrelation time could be estimated: run longer")
-        elif kept_steps < MIN_STEPS_PER_TAU * row["tau_steps"]:
+            continue
+        if kept_steps < MIN_STEPS_PER_TAU * tau:
             found.append(
                 f"{name}: {kept_steps} steps after burn-in < {MIN_STEPS_PER_TAU} x tau = "
-                f"{MIN_STEPS_PER_TAU * row['tau_steps']:.0f}: run longer (--steps)"
+                f"{MIN_STEPS_PER_TAU * tau:.0f}: run longer (--steps)"
             )
-        if not row["r_hat"] <= MAX_R_HAT:
-            found.append(f"{name}: R-hat {row['r_hat']:.3f} > {MAX_R_HAT}")
-        if not min(row["ess_bulk"], row["ess_tail"]) >= MIN_ESS:
+        ess = walkers * kept_steps / tau
+        if ess < MIN_ESS:
             found.append(
-                f"{name}: ESS bulk {row['ess_bulk']:.0f} / tail {row['ess_tail']:.0f} < {MIN_ESS}"
+                f"{name}: effective sample size {walkers} walkers x {kept_steps} steps / tau "
+                f"= {ess:.0f} < {MIN_ESS}: run longer or with more walkers"
             )
     return found
 
 
 def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResult:
-    """Sample (or resume), then write DIR/posterior.nc, summary.csv and corner.png."""
+    """Sample (or resume), then write DIR/summary.csv, corner.png and posterior.nc.
+
+    The folder is locked for the run; a folder holding another run's results is refused."""
     likelihood = GlobalLikelihood(scenario)
     check_settings(likelihood, settings)
     run = settings.run
-    checkpoint = Checkpoint(out / "checkpoint")
-    done = checkpoint.check_compatible(fingerprint(likelihood, run), run.steps)
-    bar = _progress_bar(run.steps, done, settings.progress)
-    try:
-        chain = run_chain(likelihood, run, checkpoint, progress=bar.update)
-    finally:
-        bar.close()
+    identity = fingerprint(likelihood, run)
+    with owned_folder(prepare_output_folder(out)):
+        check_folder_results(out, likelihood, fingerprint=identity)
+        truths = _best_fit_truths(out)
+        checkpoint = Checkpoint(out / "checkpoint")
+        done = checkpoint.check_compatible(identity, run.steps)
+        bar = _progress_bar(run.steps, done, settings.progress)
+        try:
+            chain = run_chain(likelihood, run, checkpoint, progress=bar.update)
+        finally:
+            bar.close()
+        files, summary, found = _result_files(likelihood, chain, settings, identity, truths)
+        # posterior.nc last: once it is renamed into place, the set is complete.
+        write_files([(out / name, content) for name, content in files.items()])
+    return McmcResult(summary, found, chain.resumed_from, out)
 
+
+def _result_files(
+    likelihood: GlobalLikelihood,
+    chain: Chain,
+    settings: McmcSettings,
+    identity: dict[str, Any],
+    truths: dict[str, float] | None,
+) -> tuple[dict[str, bytes], pd.DataFrame, list[str]]:
+    """summary.csv, corner.png and posterior.nc of a finished chain, in memory, with the
+    summary table and the convergence warnings."""
+    run, scenario = settings.run, likelihood.scenario
     after_burn = chain.positions[settings.burn :]
     kept = after_burn[:: settings.thin]
     kept_log_prob = chain.log_prob[settings.burn :][:: settings.thin]
@@ -154,7 +210,8 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
         "steps": run.steps,
         "burn": settings.burn,
         "thin": settings.thin,
-        "moves": MOVES_DESCRIPTION,
+        "moves": describe_moves(),
+        "fingerprint": identity,
         "tau_steps": tau,
         "acceptance_fraction": acceptance,
         "inputs": likelihood.describe(),
@@ -164,13 +221,17 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
     }
     idata = build_inference_data(likelihood, kept, kept_log_prob, accepted[:: settings.thin], attrs)
     summary = summarize(idata, list(likelihood.names), tau, acceptance)
-    write_inference_data(idata, out / POSTERIOR_FILE)
-    write_atomic(out / "summary.csv", summary.to_csv(float_format="%.8g"))
+    found = convergence_warnings(summary, list(likelihood.names), run.walkers, after_burn.shape[0])
+    convergence = {"converged": not found, "warnings": found, "rule": CONVERGENCE_RULE}
+    idata["posterior"].attrs["convergence"] = json.dumps(convergence)
     samples = {name: idata["posterior"][name].values.ravel() for name in likelihood.names}
     title = f"{scenario.name}: {kept.shape[0] * kept.shape[1]} samples"
-    corner_plot(samples, _best_fit_truths(out), out / "corner.png", title)
-    found = convergence_warnings(summary, list(likelihood.names), after_burn.shape[0])
-    return McmcResult(summary, found, chain.resumed_from, out)
+    files = {
+        "summary.csv": summary.to_csv(float_format="%.8g").encode(),
+        "corner.png": corner_plot(samples, truths, title),
+        POSTERIOR_FILE: inference_data_bytes(idata),
+    }
+    return files, summary, found
 
 
 def format_summary(result: McmcResult, parameters: list[str]) -> str:

@@ -23,6 +23,14 @@ MASS_RANGE_GEV = (1e-6, 1e12)
 #: Yukawas beyond this magnitude are outside perturbation theory (warned about, allowed).
 PERTURBATIVE_LIMIT = 4.0 * math.pi
 _LOOP = 16.0 * math.pi**2
+#: Why a cutoff below the new lepton masses is refused (eq. 4; the paper's Lambda is the
+#: scale above them, e.g. the heavy scalars of its sec. IV).
+CUTOFF_REASON = "eq. 4's log(Lambda/m) assumes the new leptons lie below the cutoff Lambda"
+#: Why a new lepton lighter than m_W is warned about (ExpansionWarning) or refused in a prior.
+EXPANSION_REASON = (
+    "Delta a_mu (eq. 12, the leading term of an expansion in m_W^2/m^2, and eq. 14, computed "
+    "far above the weak scale) assumes m_L, m_S >> m_W"
+)
 
 #: The keys of `observables`, in the order the CLI prints them, with units and meaning.
 OBSERVABLES: dict[str, str] = {
@@ -48,6 +56,17 @@ class PerturbativityWarning(UserWarning):
     """A Yukawa coupling beyond |Y| = 4 pi: allowed, but perturbation theory is unreliable."""
 
 
+class ExpansionWarning(UserWarning):
+    """A new lepton lighter than m_W: allowed, but Delta a_mu (eqs. 12, 14) does not hold there.
+
+    The paper derives both for m_L, m_S >> m_W (arXiv:2106.01373, sec. II): eq. 12 is the
+    dimension-eight one-loop term, the leading order in m_W^2/m^2 (sec. I, II.C); eq. 14 is
+    computed in the Higgs picture with a massless Higgs, "appropriate for leading effects in
+    the effective theory far above the weak scale" (sec. II.A). Below m_W neither holds
+    (eq. 14's 1/m^2 growth gives Delta a_mu ~ -5e8 at 1e-6 GeV).
+    """
+
+
 def _checked_masses(**masses: ArrayLike) -> list[FloatArray]:
     out = []
     for name, value in masses.items():
@@ -65,6 +84,32 @@ def _checked_masses(**masses: ArrayLike) -> list[FloatArray]:
             raise InputError(f"{name} must lie in [{low:g}, {high:g}] GeV, got {float(example)!r}")
         out.append(array)
     return out
+
+
+def _check_cutoff(m_L: FloatArray, m_S: FloatArray, cutoff: FloatArray) -> None:
+    """Refuse a cutoff below the new leptons anywhere: eq. 4 assumes them below it."""
+    L, S, cut = np.broadcast_arrays(m_L, m_S, cutoff)
+    below = cut < np.maximum(L, S)
+    if np.any(below):
+        i = int(np.argmax(below))
+        name, mass = ("m_L", L.flat[i]) if L.flat[i] >= S.flat[i] else ("m_S", S.flat[i])
+        raise InputError(
+            f"cutoff = {float(cut.flat[i])!r} GeV is below {name} = {float(mass)!r} GeV: "
+            f"{CUTOFF_REASON}"
+        )
+
+
+def _warn_below_m_W(m_L: FloatArray, m_S: FloatArray, constants: Constants) -> None:
+    """Warn of a new lepton lighter than m_W, where eqs. 12 and 14 do not hold."""
+    for name, mass in (("m_L", m_L), ("m_S", m_S)):
+        light = mass < constants.m_W
+        if np.any(light):
+            warnings.warn(
+                f"{name} = {float(mass[light].flat[0])!r} GeV is below m_W = "
+                f"{constants.m_W!r} GeV: {EXPANSION_REASON} and does not hold there",
+                ExpansionWarning,
+                stacklevel=3,
+            )
 
 
 def _checked_yukawas(**yukawas: ArrayLike) -> list[FloatArray]:
@@ -202,7 +247,11 @@ def observables(
     m_L, m_S: doublet and singlet masses (GeV); Y_L, Y_R, Y_V, Y_Vp: Yukawas of eq. 3
     (Y_Vp is Y'_V); cutoff: Lambda of eq. 4 (GeV). `two_loop_top=False` leaves eq. 14 out of
     `delta_amu` (it is still reported on its own). Keys and meanings: `OBSERVABLES`.
+    A cutoff below max(m_L, m_S) is an InputError (eq. 4 assumes the new leptons below it);
+    a mass below m_W is an ExpansionWarning (eqs. 12 and 14 assume m_L, m_S >> m_W).
     """
     m_L, m_S, cutoff_arr = _checked_masses(m_L=m_L, m_S=m_S, cutoff=cutoff)
+    _check_cutoff(m_L, m_S, cutoff_arr)
     Y_L, Y_R, Y_V, Y_Vp = _checked_yukawas(Y_L=Y_L, Y_R=Y_R, Y_V=Y_V, Y_Vp=Y_Vp)
+    _warn_below_m_W(m_L, m_S, constants)
     return compute_observables(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff_arr, two_loop_top, constants)

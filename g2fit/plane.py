@@ -18,7 +18,6 @@ import dataclasses
 import itertools
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit import __version__
+from g2fit.constants import DEFAULT_CONSTANTS
 from g2fit.errors import InputError
 from g2fit.exclusion import excluded
-from g2fit.files import replace_atomic
+from g2fit.files import netcdf_bytes
 from g2fit.measurements import Value, load_measurements
-from g2fit.physics import observables
+from g2fit.physics import EXPANSION_REASON, observables
 from g2fit.scenario import (
     Scenario,
     definition_file,
@@ -77,6 +77,12 @@ def _mass_range(entry: Entry, field: str) -> tuple[float, float]:
     values = entry.numbers(field, positive=True)
     if len(values) != 2 or not values[0] < values[1]:
         raise entry.error(field, f"must be [low, high] with 0 < low < high, got {values!r}")
+    # The plane's scenario is loaded with the default constants (compute_plane).
+    m_W = DEFAULT_CONSTANTS.m_W
+    if values[0] < m_W:
+        raise entry.error(
+            field, f"starts at {values[0]!r} GeV, below m_W = {m_W!r} GeV: {EXPANSION_REASON}"
+        )
     return values[0], values[1]
 
 
@@ -259,6 +265,17 @@ def compute_plane(spec: PlaneSpec, n: int) -> dict[str, Any]:
         masks["band"] = (fields["delta_amu"] >= spec.band[0]) & (
             fields["delta_amu"] <= spec.band[1]
         )
+        # Fig. 6: only the part of the Delta a_mu band that survives today explains g-2.
+        masks["viable"] = masks["band"] & masks["surviving"]
+        viable = f"the Delta a_mu band [{spec.band[0]:.3g}, {spec.band[1]:.3g}] that survives today"
+    else:
+        # Fig. 5: Delta a_mu is fixed on the whole plane, so what survives today is viable.
+        masks["viable"] = masks["surviving"].copy()
+        viable = "what survives today" + (
+            f" (Delta a_mu = {spec.value:.3g} on the whole plane)"
+            if spec.fix == "delta_amu"
+            else " (no Delta a_mu band)"
+        )
     thresholds = {"eps_L": eps_L, "eps_R": eps_R, "eps_L_with_tau": eps_tau}
     futures = [*spec.futures]
     if "lepton-colliders" not in futures:
@@ -286,14 +303,15 @@ def compute_plane(spec: PlaneSpec, n: int) -> dict[str, Any]:
         "m_S": m_S,
         "fields": fields,
         "masks": masks,
+        "viable_region": viable,
         "thresholds": thresholds,
         "constants": k.as_dict(),
         "scenario": scenario,
     }
 
 
-def write_grid(plane: dict[str, Any], path: Path) -> None:
-    """The grid as netCDF (xarray, h5netcdf): fields as floats, masks as 0/1 (int8)."""
+def grid_bytes(plane: dict[str, Any]) -> bytes:
+    """The grid as netCDF bytes (xarray, h5netcdf): fields as floats, masks as 0/1 (int8)."""
     import xarray as xr
 
     dims = ("m_S", "m_L")
@@ -309,14 +327,10 @@ def write_grid(plane: dict[str, Any], path: Path) -> None:
             "g2fit_version": __version__,
             "benchmark": plane["spec"].name,
             "spec": json.dumps(spec),
+            "viable_region": plane["viable_region"],
             "thresholds": json.dumps(plane["thresholds"]),
             "constants": json.dumps(plane["constants"]),
             "units": "masses in GeV; masks 1 = inside the region",
         },
     )
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        dataset.to_netcdf(temporary, engine="h5netcdf")
-        replace_atomic(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    return netcdf_bytes({None: dataset})

@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import io
 from typing import Any
 
 import numpy as np
-
-from g2fit.files import replace_atomic
 
 MASS_LABELS = {"m_L": r"$\log_{10}(m_L/\mathrm{GeV})$", "m_S": r"$\log_{10}(m_S/\mathrm{GeV})$"}
 LABELS = {"Y_L": r"$Y_L$", "Y_R": r"$Y_R$", "Y_V": r"$Y_V$", "Y_Vp": r"$Y'_V$"}
 
 
-def save_figure(figure: Any, path: Path, dpi: int = 110) -> None:
-    """Save a matplotlib figure atomically (temporary file, then rename)."""
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        figure.savefig(temporary, dpi=dpi)
-        replace_atomic(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def figure_png(figure: Any, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes, closed afterwards."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()
 
 
 def corner_plot(
-    samples: dict[str, np.ndarray], truths: dict[str, float] | None, path: Path, title: str
-) -> None:
-    """Corner plot of the free parameters (masses as log10), truths at the best fit if given."""
+    samples: dict[str, np.ndarray], truths: dict[str, float] | None, title: str
+) -> bytes:
+    """Corner plot of the free parameters (masses as log10), truths at the best fit if given,
+    as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import corner
-    import matplotlib.pyplot as plt
 
     names = list(samples)
     columns, labels, marks = [], [], []
@@ -52,8 +49,7 @@ def corner_plot(
         levels=(0.68, 0.95),
     )
     figure.suptitle(title, fontsize=10, y=1.0)
-    save_figure(figure, path)
-    plt.close(figure)
+    return figure_png(figure)
 
 
 REGION_STYLE = {
@@ -71,7 +67,7 @@ FUTURE_STYLE = {
 }
 
 
-def plane_figure(plane: dict[str, Any], path: Path) -> None:
+def plane_figure(plane: dict[str, Any]) -> bytes:
     """Figs. 5/6: shaded regions, the tau line, Delta m_mu/m_mu contours, future lines."""
     import matplotlib
 
@@ -151,14 +147,13 @@ def plane_figure(plane: dict[str, Any], path: Path) -> None:
     axis.set_title(spec.description, fontsize=8, wrap=True)
     axis.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+    return figure_png(figure)
 
 
 def integrand_figure(
-    u: np.ndarray, values: np.ndarray, ratio: float, integral: float, magnitude: float, path: Path
-) -> None:
-    """Fig. 2: u f'(u), the integrand of eq. 7 per unit log u, with m_L = ratio m_S."""
+    u: np.ndarray, values: np.ndarray, ratio: float, integral: float, magnitude: float
+) -> bytes:
+    """Fig. 2: u f'(u), the integrand of eq. 7 per unit log u, with m_L = ratio m_S, as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -179,12 +174,12 @@ def integrand_figure(
         fontsize=9,
     )
     figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+    return figure_png(figure)
 
 
-def comparison_figure(document: dict[str, Any], path: Path) -> None:
-    """Scenarios side by side: mass intervals and limits (left), excluded fractions (right)."""
+def comparison_figure(document: dict[str, Any]) -> bytes:
+    """Scenarios side by side: mass intervals and limits (left), excluded fractions (right),
+    as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -239,5 +234,4 @@ def comparison_figure(document: dict[str, Any], path: Path) -> None:
     right.set_ylim(0, 1.05)
     right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(names))
     figure.tight_layout()
-    save_figure(figure, path)
-    plt.close(figure)
+    return figure_png(figure)

@@ -9,7 +9,6 @@ Walkers are arviz's chains and steps its draws.
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from g2fit.errors import InputError
-from g2fit.files import replace_atomic
+from g2fit.files import netcdf_bytes, write_atomic
 from g2fit.likelihood import GlobalLikelihood
+from g2fit.run_folder import POSTERIOR_FILE
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
     warnings.simplefilter("ignore", FutureWarning)
@@ -39,7 +39,6 @@ DERIVED = (
     "R_tau",
     "YL_YR",
 )
-POSTERIOR_FILE = "posterior.nc"
 
 
 def derived_observables(
@@ -79,24 +78,26 @@ def build_inference_data(
         k: v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
         for k, v in attrs.items()
     }
-    idata = az.from_dict(
-        posterior=posterior,
-        sample_stats=sample_stats,
-        coords={"term": terms},
-        dims={"log_likelihood_terms": ["term"]},
-    )
+    with warnings.catch_warnings():  # an ensemble often has more walkers than kept steps
+        warnings.filterwarnings("ignore", "More chains", UserWarning)
+        idata = az.from_dict(
+            posterior=posterior,
+            sample_stats=sample_stats,
+            coords={"term": terms},
+            dims={"log_likelihood_terms": ["term"]},
+        )
     idata["posterior"].attrs.update(encoded)
     return idata
 
 
+def inference_data_bytes(idata: az.InferenceData) -> bytes:
+    """The InferenceData as netCDF bytes, one group per arviz group (readable by arviz)."""
+    return netcdf_bytes({group: idata[group] for group in idata.groups()})
+
+
 def write_inference_data(idata: az.InferenceData, path: Path) -> None:
-    """Write netCDF to a temporary name beside `path`, then rename it into place."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        idata.to_netcdf(str(temporary))
-        replace_atomic(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    """Write the InferenceData as netCDF, atomically."""
+    write_atomic(path, inference_data_bytes(idata))
 
 
 def _posterior_path(path: str | Path) -> Path:
@@ -114,6 +115,8 @@ def load_inference_data(path: str | Path) -> az.InferenceData:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             idata = az.from_netcdf(str(candidate))
+            for group in idata.groups():  # read now: a damaged file fails here, not later
+                idata[group].load()
     except Exception as error:  # netCDF/HDF5 readers raise many types for a damaged file
         raise InputError(
             f"{candidate}: not a readable netCDF file ({type(error).__name__})"
@@ -139,7 +142,10 @@ def run_attrs(path: str | Path) -> dict[str, Any]:
     attrs = dict(load_inference_data(path).posterior.attrs)
     for key, value in attrs.items():
         if isinstance(value, str) and value[:1] in "[{":
-            attrs[key] = json.loads(value)
+            try:
+                attrs[key] = json.loads(value)
+            except ValueError:
+                raise InputError(f"{path}: the posterior's attribute {key!r} is damaged") from None
     return attrs
 
 

@@ -21,7 +21,7 @@ from g2fit.measurements import (
     Value,
     load_measurements,
 )
-from g2fit.physics import OBSERVABLES, observables
+from g2fit.physics import CUTOFF_REASON, EXPANSION_REASON, OBSERVABLES, observables
 from g2fit.schema import Entry, read_toml, shipped_folder
 from g2fit.terms import (
     CorrelatedGaussian,
@@ -146,7 +146,7 @@ def _derived_bound(
             raise entry.error("observable", f"half-gaussian needs an SM value of 0, not {sm!r}")
         return HalfGaussianBound(entry.name, observable, bound, n_sigma)
     width = entry.number("smoothing_width_fraction", positive=True) * abs(bound - sm)
-    return SmoothBound(entry.name, observable, bound, side, width, n_sigma**2)
+    return SmoothBound(entry.name, observable, bound, side, width, n_sigma**2, form)
 
 
 def _term(entry: Entry, measurements: dict[str, Measurement], constants: Constants) -> Term:
@@ -302,7 +302,7 @@ def _scenario_table(
     return merged, path
 
 
-def _parameter(path: Path, name: str, table: Any) -> Parameter:
+def _parameter(path: Path, name: str, table: Any, m_W: float = DEFAULT_CONSTANTS.m_W) -> Parameter:
     entry = Entry(path, f"parameters.{name}", table)
     entry.check_fields({"prior", "range"})
     prior = entry.text("prior", PRIORS)
@@ -314,6 +314,10 @@ def _parameter(path: Path, name: str, table: Any) -> Parameter:
         raise entry.error("range", f"low must be below high, got [{low!r}, {high!r}]")
     if (prior == "log-uniform" or name in MASS_PARAMETERS) and low <= 0:
         raise entry.error("range", f"must be positive for {name} ({prior}), got low = {low!r}")
+    if name in MASS_PARAMETERS and low < m_W:
+        raise entry.error(
+            "range", f"starts at {name} = {low!r} GeV, below m_W = {m_W!r} GeV: {EXPANSION_REASON}"
+        )
     return Parameter(name, prior, low, high)
 
 
@@ -342,7 +346,9 @@ def load_scenario(
     if missing:
         raise InputError(f"{entry.where}: parameters {missing} are neither free nor fixed")
     parameters = tuple(
-        _parameter(path, p, parameters_table[p]) for p in MODEL_PARAMETERS if p in parameters_table
+        _parameter(path, p, parameters_table[p], constants.m_W)
+        for p in MODEL_PARAMETERS
+        if p in parameters_table
     )
     fixed_entry = Entry(path, f"{name}.fixed", fixed_table)
     fixed = {
@@ -350,6 +356,26 @@ def load_scenario(
         for p in MODEL_PARAMETERS
         if p in fixed_table
     }
+    m_W = constants.m_W
+    for p in MASS_PARAMETERS:
+        if p in fixed and fixed[p] < m_W:
+            raise fixed_entry.error(
+                p, f"{p} = {fixed[p]!r} GeV is below m_W = {m_W!r} GeV: {EXPANSION_REASON}"
+            )
+    cutoff = entry.number("cutoff", positive=True, default=1e5)
+    tops = [
+        (f"top of the {p.name} prior range", p.high)
+        for p in parameters
+        if p.name in MASS_PARAMETERS
+    ]
+    tops += [(f"fixed {p}", fixed[p]) for p in MASS_PARAMETERS if p in fixed]
+    default = "" if entry.has("cutoff") else " (the default)"
+    for what, mass in tops:
+        if cutoff < mass:
+            raise entry.error(
+                "cutoff",
+                f"{cutoff!r} GeV{default} is below the {what}, {mass!r} GeV: {CUTOFF_REASON}",
+            )
     if "terms" not in table:
         raise InputError(f"{entry.where}: missing field 'terms'")
     term_names = entry.texts("terms")
@@ -380,7 +406,7 @@ def load_scenario(
         fixed=fixed,
         terms=tuple(terms),
         two_loop_top=two_loop_top,
-        cutoff=entry.number("cutoff", positive=True, default=1e5),
+        cutoff=cutoff,
         max_YL_YR=entry.number("max_YL_YR", positive=True, default=1.0),
         constants=constants,
         spec=spec,

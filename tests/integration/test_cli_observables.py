@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 from helpers import POINT
 
-from g2fit import observables
+from g2fit import ExpansionWarning, observables
 
 
 def run(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
@@ -99,3 +100,46 @@ def test_missing_command_and_missing_argument_are_one_line_errors() -> None:
         result = run(*args)
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1, result.stderr
+
+
+def _with(**changes: str) -> list[str]:
+    """POINT with some of its flags set to other values."""
+    values = dict(zip(POINT[::2], POINT[1::2], strict=True))
+    values.update({f"--{k.replace('_', '-')}": v for k, v in changes.items()})
+    return [item for pair in values.items() for item in pair]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--cutoff", "10"], "cutoff = 10.0 GeV is below m_L = 1000.0 GeV"),
+        (["--m-S", "2e5"], "cutoff = 100000.0 GeV is below m_S = 200000.0 GeV"),
+    ],
+)
+def test_cutoff_below_the_masses_is_a_one_line_error(args: list[str], needle: str) -> None:
+    result = run("observables", *_with(**{args[0][2:].replace("-", "_"): args[1]}), module=True)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"g2fit: error: {needle}: ")
+    assert "eq. 4's log(Lambda/m) assumes the new leptons lie below the cutoff Lambda" in (
+        result.stderr
+    )
+
+
+def test_mass_below_m_W_is_computed_with_a_one_line_warning() -> None:
+    result = run("observables", *_with(m_S="50"), "--json", module=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    line = result.stderr.rstrip("\n")
+    assert line.startswith("g2fit: ")
+    assert "warning: m_S = 50.0 GeV is below m_W = 80.3692 GeV: Delta a_mu (eq. 12" in line
+    assert line.endswith("assumes m_L, m_S >> m_W and does not hold there")
+    assert "Traceback" not in result.stderr
+    # Warned, not changed: the numbers are the library's.
+    document = json.loads(result.stdout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExpansionWarning)
+        expected = observables(1000.0, 50.0, 0.5, 0.5, 1.0, 0.0)
+    for key, value in expected.items():
+        assert document["observables"][key] == float(value)

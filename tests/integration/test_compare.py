@@ -112,8 +112,13 @@ def test_scenario_comparison_runs_what_is_missing(small_run: Path) -> None:
     assert rows["current-lattice"]["upper_limits_95"]["m_L"] is None
     assert rows["paper-2021"]["upper_limits_95"]["m_L"] < 2000
     table = format_comparison(document)
-    assert table.count("\n") == 3
-    assert "| paper-2021 |" in table
+    # Both runs are far too short: flagged in the rows and under the table.
+    for name in ("paper-2021", "current-lattice"):
+        assert rows[name]["convergence"]["converged"] is False
+        assert f"| {name} (NOT CONVERGED) |" in table
+    assert table.splitlines()[-1].startswith(
+        "WARNING: the posteriors of paper-2021, current-lattice are not converged"
+    )
 
 
 def test_scenario_comparison_refuses_a_run_of_another_scenario(
@@ -122,6 +127,6 @@ def test_scenario_comparison_refuses_a_run_of_another_scenario(
     results = tmp_path / "results"
     shutil.copytree(small_run, results / "current")  # a paper-2021 run under the wrong name
     before = sorted(p.name for p in (results / "current").iterdir())
-    with pytest.raises(InputError, match="holds a posterior of scenario 'paper-2021'"):
+    with pytest.raises(InputError, match="a posterior of scenario 'paper-2021'"):
         compare_scenarios(["current"], ["ilc"], results=results, progress=False)
     assert sorted(p.name for p in (results / "current").iterdir()) == before

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 from helpers import run_cli
 
-from g2fit.fit import UPPER_LIMIT_DELTA_CHI2, best_fit, profile
-from g2fit.likelihood import GlobalLikelihood
+import g2fit.fit_summary
+from g2fit.fit import RESTART_TOLERANCE, UPPER_LIMIT_DELTA_CHI2, FitResult, best_fit, profile
+from g2fit.fit_summary import fit_scenario, format_fit_table
+from g2fit.likelihood import GlobalLikelihood, to_internal
 from g2fit.scenario import load_scenario, scenario_names
 
 
@@ -53,11 +55,102 @@ def test_every_scenario_fits(name: str) -> None:
 def test_profile_never_beats_the_global_minimum_and_is_minimal(paper: GlobalLikelihood) -> None:
     result = best_fit(paper)
     grid = np.linspace(2.0, 3.6, 9)[:, None]
-    values = profile(paper, ["m_L"], grid)
+    values, where = profile(paper, ["m_L"], grid)
     assert np.all(values >= result.chi2_min - 1e-3)
+    # Where each minimum lies: on the grid's m_L, and there the chi^2 is the profile's value.
+    assert where.shape == (9, paper.ndim)
+    np.testing.assert_array_equal(where[:, 0], grid[:, 0])
+    np.testing.assert_allclose(paper.chi2(where), values, rtol=1e-12, atol=1e-12)
     # The profile at the best fit's own m_L reproduces the minimum.
-    at_best = profile(paper, ["m_L"], result.theta[None, :1])[0]
+    at_best = profile(paper, ["m_L"], result.theta[None, :1]).chi2[0]
     assert at_best == pytest.approx(result.chi2_min, abs=1e-3)
+
+
+def test_best_fit_from_given_starts(paper: GlobalLikelihood) -> None:
+    result = best_fit(paper)
+    again = best_fit(paper, starts=result.theta[None, :])
+    assert again.n_starts == 1
+    assert again.valid
+    assert again.cost_min <= result.cost_min + 1e-9
+    assert again.chi2_min == pytest.approx(sum(again.terms.values()), rel=1e-12, abs=1e-15)
+    with pytest.raises(ValueError, match="starts must have shape"):
+        best_fit(paper, starts=np.zeros((1, paper.ndim + 1)))
+
+
+def _chi2_at(likelihood: GlobalLikelihood, point: dict[str, float]) -> float:
+    """chi^2 recomputed from a reported best fit (physical units), nothing else."""
+    theta = [to_internal(p, point[p.name]) for p in likelihood.parameters]
+    return float(likelihood.chi2(np.array([theta]))[0])
+
+
+def _check_consistent(document: dict, likelihood: GlobalLikelihood) -> None:
+    """fit.json reports one point: chi2_min is the sum of its terms, the likelihood's chi^2
+    there, and no profile point lies lower."""
+    chi2_min = document["chi2_min"]
+    assert chi2_min == pytest.approx(sum(document["terms"].values()), rel=1e-9, abs=1e-12)
+    assert chi2_min == pytest.approx(
+        _chi2_at(likelihood, document["best_fit"]), rel=1e-9, abs=1e-12
+    )
+    profiles = [np.asarray(p["chi2"]) for p in document["profiles"].values()]
+    if document["profile_2d"] is not None:
+        profiles.append(np.asarray(document["profile_2d"]["chi2"]))
+    for values in profiles:
+        assert chi2_min <= values.min() + RESTART_TOLERANCE
+    # The printed table adds up: the total row is the sum of the rows above it.
+    rows = format_fit_table(document).splitlines()
+    total = next(line for line in rows if line.startswith("total"))
+    assert float(total.split()[1]) == pytest.approx(sum(document["terms"].values()), abs=6e-4)
+    assert float(total.split()[1]) == pytest.approx(chi2_min, abs=6e-4)
+
+
+@pytest.mark.parametrize("name", sorted(scenario_names()))
+def test_fit_json_reports_everything_at_one_best_point(name: str) -> None:
+    scenario = load_scenario(name)
+    document = fit_scenario(scenario, n_profile=9, n_profile_2d=5)
+    _check_consistent(document, GlobalLikelihood(scenario))
+    assert document["best_fit_start"] in ("scan", "profile of m_L", "profile of m_S", "2-D profile")
+
+
+def test_a_lower_profile_point_restarts_the_best_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When MIGRAD from the scan misses the minimum that a profile finds, the fit restarts
+    from the profile's point and reports everything (and the limits) there."""
+    scenario = load_scenario("paper-2021")
+    likelihood = GlobalLikelihood(scenario)
+    calls: list[bool] = []
+
+    def missed_first(lik: GlobalLikelihood, **kwargs: object) -> FitResult:
+        calls.append("starts" in kwargs)
+        if kwargs.get("starts") is not None:
+            return best_fit(lik, **kwargs)  # type: ignore[arg-type]
+        # A poor "best fit": the SM-like corner, chi^2 ~ 18 (the anomaly unexplained).
+        theta = lik.bounds.mean(axis=1)
+        theta[lik.names.index("Y_L")] = theta[lik.names.index("Y_R")] = 1e-3
+        terms = {k: float(v[0]) for k, v in lik.chi2_terms(theta[None, :]).items()}
+        chi2 = sum(terms.values())
+        point = lik.point(theta[None, :])
+        return FitResult(
+            best_fit={k: float(v[0]) for k, v in point.items()},
+            theta=theta,
+            chi2_min=chi2,
+            terms=terms,
+            valid=True,
+            at_limit=[],
+            hesse_errors={},
+            minos={},
+            n_starts=1,
+            cost_min=chi2,
+        )
+
+    monkeypatch.setattr(g2fit.fit_summary, "best_fit", missed_first)
+    document = fit_scenario(scenario, n_profile=9, n_profile_2d=3)
+    assert calls == [False, True]
+    assert document["best_fit_start"] != "scan"
+    assert document["chi2_min"] < 1e-6
+    assert document["fit_valid"]
+    assert document["minos_68"]  # MINOS ran at the restarted point
+    _check_consistent(document, likelihood)
+    # The limit is relative to the final minimum: as with the ordinary fit.
+    assert document["upper_limits_95"]["m_L"] == pytest.approx(1105, rel=0.02)
 
 
 def _grid_profile(likelihood: GlobalLikelihood, m_L: float, n: int = 110) -> float:
@@ -103,7 +196,8 @@ def test_fit_command_writes_fit_json_and_prints_pulls(tmp_path: Path) -> None:
     assert document["scenario"] == "paper-2021"
     assert set(document["best_fit"]) == {"m_L", "m_S", "Y_L", "Y_R", "Y_V", "Y_Vp"}
     assert document["inputs"]["constants"]["v"] == 174.10
-    assert sum(document["terms"].values()) == pytest.approx(document["chi2_min_migrad"], rel=1e-9)
+    assert sum(document["terms"].values()) == pytest.approx(document["chi2_min"], rel=1e-9)
+    _check_consistent(document, GlobalLikelihood(load_scenario("paper-2021")))
     limit = document["upper_limits_95"]["m_L"]
     assert limit is not None
     assert 650 < limit < 5000

@@ -1,13 +1,23 @@
-"""The sampler: a closed-form posterior, resume after kill -9, round trips, bad input."""
+"""The sampler: a closed-form posterior, two seeds agreeing, resume after kill -9, round trips,
+bad input.
+
+The statistical assertions hold for any seed: their bounds are about twice the worst value
+over seeds 0-19 (measured with the functions below, on the same settings). An ensemble's
+walkers are not independent chains, so Monte Carlo errors use the effective sample size
+walkers x steps / tau, with tau emcee's integrated autocorrelation time (the one g2fit's
+convergence rule uses), never arviz's ESS or R-hat, which treat walkers as independent.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +29,10 @@ from scipy import integrate, stats
 import g2fit
 from g2fit import observables
 from g2fit.likelihood import GlobalLikelihood
-from g2fit.mcmc import McmcSettings, run_mcmc
+from g2fit.mcmc import McmcResult, McmcSettings, run_mcmc
 from g2fit.posterior import load_inference_data
-from g2fit.sampling import RunSettings
-from g2fit.scenario import load_scenario
+from g2fit.sampling import RunSettings, integrated_time
+from g2fit.scenario import Scenario, load_scenario
 from g2fit.schema import shipped_folder
 
 ANALYTIC = """
@@ -42,37 +52,110 @@ Y_V = 0.0
 Y_Vp = 1.0
 """
 
+#: Bound on |difference| / MC error, for the means. Over seeds 0-19 the worst value is 2.9
+#: (closed form) and 3.3 (two seeds). The walkers are correlated, so the true error of an
+#: ensemble mean is about 1.3-1.7 times the walkers x steps / tau one (measured): 7 of these
+#: is still more than 4 true sigmas.
+MC_SIGMAS = 7.0
+#: Bound on the Kolmogorov-Smirnov distance times sqrt(ESS); worst over seeds 0-19: 1.63.
+#: Without correlations it follows Kolmogorov's law, P(> 3.5) = 5e-11.
+KS_BOUND = 3.5
+#: The closed-form run: 50 tau is at most 0.28 of its 5500 kept steps and its ESS at least
+#: 15 x MIN_ESS over seeds 0-19, far from mcmc.convergence_warnings' rule.
+CLOSED_FORM = {"walkers": 32, "steps": 6000, "burn": 500}
+#: Each run of the two-seed test (seeds 2s and 2s + 1, s = 0..19, were measured).
+TWO_SEEDS = {"walkers": 32, "steps": 3000, "burn": 500}
 
-def test_sampler_recovers_a_closed_form_posterior(tmp_path: Path) -> None:
-    folder = tmp_path / "likelihoods"
-    shutil.copytree(shipped_folder("likelihoods"), folder)
-    (folder / "scenarios" / "analytic.toml").write_text(ANALYTIC)
-    scenario = load_scenario("analytic", folder=folder)
-    settings = McmcSettings(RunSettings(seed=3, walkers=64, steps=3000), burn=500, thin=1)
-    result = run_mcmc(scenario, tmp_path / "run", settings)
-    assert not result.warnings, result.warnings
 
-    # Delta a_mu = K Y_L Y_R; with a Gaussian (mu, sigma) on it and flat priors on [0, 1]^2,
-    # integrating Y_L out gives p(Y_R = y) ~ [Phi((K y - mu)/sigma) - Phi(-mu/sigma)] / y.
+def sample(
+    scenario: Scenario, out: Path, seed: int, walkers: int, steps: int, burn: int
+) -> McmcResult:
+    """run_mcmc into a new folder `out`, every step after burn-in kept (thin 1)."""
+    out.mkdir()
+    run = RunSettings(seed=seed, walkers=walkers, steps=steps)
+    return run_mcmc(scenario, out, McmcSettings(run, burn=burn, thin=1, progress=False))
+
+
+def effective_size(chain: np.ndarray) -> float:
+    """walkers x steps / tau of a (walkers, steps) chain, tau emcee's autocorrelation time."""
+    return float(chain.size / integrated_time(chain.T[:, :, np.newaxis])[0])
+
+
+def mc_error(chain: np.ndarray) -> float:
+    """The Monte Carlo error of a (walkers, steps) chain's mean."""
+    return float(chain.std() / np.sqrt(effective_size(chain)))
+
+
+def closed_form_posterior(
+    grid_size: int = 1000,
+) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
+    """The exact CDF and mean of Y_R in the ANALYTIC scenario.
+
+    Delta a_mu = K Y_L Y_R; with a Gaussian (mu, sigma) on it and flat priors on [0, 1]^2,
+    integrating Y_L out gives p(Y_R = y) ~ [Phi((K y - mu)/sigma) - Phi(-mu/sigma)] / y.
+    The CDF is tabulated on a grid (interpolation error < 1e-6, the KS distances are ~1e-2).
+    """
     K = float(observables(900.0, 600.0, 1.0, 1.0, 0.0, 1.0)["delta_amu"])
     mu, sigma = 2.51e-9, 0.59e-9
 
     def density(y: float) -> float:
         return float(stats.norm.cdf((K * y - mu) / sigma) - stats.norm.cdf(-mu / sigma)) / y
 
-    norm = integrate.quad(density, 0.0, 1.0, epsabs=1e-12, points=[mu / K])[0]
+    grid = np.linspace(0.0, 1.0, grid_size + 1)
+    pieces = [integrate.quad(density, a, b, epsabs=1e-14)[0] for a, b in itertools.pairwise(grid)]
+    table = np.concatenate([[0.0], np.cumsum(pieces)])
+    norm = table[-1]
+    mean = integrate.quad(lambda y: y * density(y), 0.0, 1.0, points=[mu / K])[0] / norm
 
     def cdf(y: np.ndarray) -> np.ndarray:
-        return np.array([integrate.quad(density, 0.0, v, epsabs=1e-12)[0] / norm for v in y])
+        return np.interp(y, grid, table / norm)
 
-    chain = load_inference_data(tmp_path / "run").posterior["Y_R"].values  # (walkers, draws)
-    tau = result.summary.loc["Y_R", "tau_steps"]
-    independent = chain[:, :: int(np.ceil(2 * tau))].ravel()
-    assert independent.size > 2000
-    assert stats.kstest(independent, cdf).pvalue > 0.01
-    mean = integrate.quad(lambda y: y * density(y), 0.0, 1.0)[0] / norm
-    ess = result.summary.loc["Y_R", "ess_bulk"]
-    assert abs(chain.mean() - mean) < 4 * chain.std() / np.sqrt(ess)
+    return cdf, mean
+
+
+def recovery_statistics(chain: np.ndarray) -> dict[str, float]:
+    """A (walkers, steps) chain of Y_R against the closed form: the KS distance times
+    sqrt(ESS), and |mean - exact mean| / MC error."""
+    cdf, mean = closed_form_posterior()
+    distance = stats.ks_1samp(chain.ravel(), cdf).statistic
+    return {
+        "ks_sqrt_ess": float(distance * np.sqrt(effective_size(chain))),
+        "mean_sigmas": float(abs(chain.mean() - mean) / mc_error(chain)),
+    }
+
+
+def agreement_sigmas(a: np.ndarray, b: np.ndarray) -> float:
+    """|mean(a) - mean(b)| / combined MC error, for two (walkers, steps) chains."""
+    return float(abs(a.mean() - b.mean()) / np.hypot(mc_error(a), mc_error(b)))
+
+
+def analytic_scenario(tmp_path: Path) -> Scenario:
+    folder = tmp_path / "likelihoods"
+    shutil.copytree(shipped_folder("likelihoods"), folder)
+    (folder / "scenarios" / "analytic.toml").write_text(ANALYTIC)
+    return load_scenario("analytic", folder=folder)
+
+
+def test_sampler_recovers_a_closed_form_posterior(tmp_path: Path) -> None:
+    result = sample(analytic_scenario(tmp_path), tmp_path / "run", seed=3, **CLOSED_FORM)
+    assert not result.warnings, result.warnings  # far from the rule: see CLOSED_FORM
+    chain = load_inference_data(tmp_path / "run").posterior["Y_R"].values  # (walkers, steps)
+    found = recovery_statistics(chain)
+    assert found["ks_sqrt_ess"] < KS_BOUND, found
+    assert found["mean_sigmas"] < MC_SIGMAS, found
+
+
+def test_two_seeds_agree_within_their_mc_error(tmp_path: Path) -> None:
+    """The convergence check that does not assume independent walkers: two runs with
+    different seeds estimate the same posterior means."""
+    scenario = load_scenario("paper-2021")
+    posteriors = []
+    for seed in (0, 1):
+        sample(scenario, tmp_path / f"seed-{seed}", seed=seed, **TWO_SEEDS)
+        posteriors.append(load_inference_data(tmp_path / f"seed-{seed}").posterior)
+    for name in ("m_L", "Y_R"):
+        a, b = (posterior[name].values for posterior in posteriors)
+        assert agreement_sigmas(a, b) < MC_SIGMAS, name
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -82,11 +165,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_default_run_is_converged(tmp_path: Path) -> None:
     result = run("--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
+    # No convergence warning: over seeds 0-19, 50 tau is at most 0.52 of the 3000 kept steps
+    # (tau varies by ~5 % between seeds), and the ESS 128 x 3000 / tau at least 30 x MIN_ESS.
     assert "warning" not in result.stderr
     summary = pd.read_csv(tmp_path / "summary.csv", index_col="variable")
     for name in ("m_L", "m_S", "Y_L", "Y_R"):
-        assert summary.loc[name, "r_hat"] <= 1.01
-        assert summary.loc[name, "ess_bulk"] >= 1000
+        assert np.isfinite(summary.loc[name, "r_hat"])  # reported, informational only
+        assert summary.loc[name, "ess_bulk"] >= 1000  # at least 11,000 over seeds 0-19
     assert (tmp_path / "corner.png").stat().st_size > 10_000
 
 
@@ -166,7 +251,7 @@ def test_load_posterior_round_trips(tmp_path: Path) -> None:
 def _digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
+        if path.is_file() and path.name != ".g2fit.lock":  # the folder's lock, not a result
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -198,15 +283,28 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
 
 def test_incompatible_checkpoint_is_refused_and_kept(tmp_path: Path) -> None:
     assert run("--out", str(tmp_path), "--walkers", "16", "--steps", "300").returncode == 0
-    before = _digest(tmp_path)
-    for args, needle in [
-        (["--scenario", "current"], "different scenario"),
-        (["--seed", "1"], "different seed"),
-        (["--walkers", "20"], "different walkers"),
+    cases = [
+        (["--scenario", "current"], "holds a posterior of scenario 'paper-2021'"),
+        (["--seed", "1", "--walkers", "16"], "the posterior of another run (seed 0, not 1)"),
+        (["--walkers", "20"], "the posterior of another run (walkers 16, not 20)"),
         (["--steps", "200", "--walkers", "16"], "already holds 300 steps"),
-    ]:
-        result = run("--out", str(tmp_path), "--steps", "300", *args)
+    ]
+    _refused_and_kept(tmp_path, cases)
+    # Without the posterior (an interrupted run), the checkpoint itself is refused.
+    (tmp_path / "posterior.nc").unlink()
+    cases = [
+        (["--scenario", "current"], "different scenario"),
+        (["--seed", "1", "--walkers", "16"], "different seed"),
+        (["--walkers", "20"], "different walkers"),
+    ]
+    _refused_and_kept(tmp_path, cases)
+
+
+def _refused_and_kept(folder: Path, cases: list[tuple[list[str], str]]) -> None:
+    before = _digest(folder)
+    for args, needle in cases:
+        result = run("--out", str(folder), "--steps", "300", *args)
         assert result.returncode == 2, result.stderr
         assert needle in result.stderr
         assert result.stderr.count("\n") == 1
-        assert _digest(tmp_path) == before
+        assert _digest(folder) == before

@@ -11,7 +11,14 @@ import pytest
 import reference
 from scipy import integrate
 
-from g2fit import DEFAULT_CONSTANTS, Constants, PerturbativityWarning, observables
+from g2fit import (
+    DEFAULT_CONSTANTS,
+    Constants,
+    ExpansionWarning,
+    InputError,
+    PerturbativityWarning,
+    observables,
+)
 from g2fit.loops import log_ratio_over_difference_of_squares
 
 K = DEFAULT_CONSTANTS
@@ -45,7 +52,9 @@ def test_constants_are_physics_md_defaults() -> None:
 )
 def test_delta_amu_and_muon_mass_match_mpmath(yukawas: tuple[float, ...]) -> None:
     pairs = np.array(_mass_pairs())
-    values = observables(pairs[:, 0], pairs[:, 1], *yukawas, cutoff=1e5)
+    # The pairs reach down to 1 GeV: the formulas are checked there, outside their physics.
+    with pytest.warns(ExpansionWarning, match="below m_W"):
+        values = observables(pairs[:, 0], pairs[:, 1], *yukawas, cutoff=1e5)
     for i, (m_L, m_S) in enumerate(pairs):
         expected = reference.delta_amu_pieces(
             m_L, m_S, *yukawas, cutoff=1e5, m_W=K.m_W, v=K.v, m_mu=K.m_mu, y_t=K.y_t
@@ -214,3 +223,78 @@ def test_non_perturbative_yukawa_is_allowed_but_warned_once() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         observables(1000.0, 500.0, 0.5, 4 * math.pi, 1.0, 0.0)
+
+
+CUTOFF_WHY = r"eq\. 4's log\(Lambda/m\) assumes the new leptons lie below the cutoff Lambda$"
+
+
+@pytest.mark.parametrize(
+    ("m_L", "m_S", "cutoff", "named"),
+    [
+        (1000.0, 800.0, 10.0, "m_L = 1000.0"),
+        (800.0, 1000.0, 900.0, "m_S = 1000.0"),
+        (np.array([500.0, 2e5, 3e5]), 700.0, 1e5, "m_L = 200000.0"),
+        (1000.0, 800.0, np.array([1e5, 999.0]), "m_L = 1000.0"),
+    ],
+)
+def test_cutoff_below_the_new_leptons_is_refused(
+    m_L: object, m_S: object, cutoff: object, named: str
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused before any warning
+        with pytest.raises(InputError, match=rf"^cutoff = \S+ GeV is below {named} GeV: ") as error:
+            observables(m_L, m_S, 0.5, 0.5, 1.0, 0.0, cutoff=cutoff)  # type: ignore[arg-type]
+    assert "\n" not in str(error.value)
+    assert error.match(CUTOFF_WHY)
+
+
+def test_cutoff_at_the_heavier_mass_is_accepted() -> None:
+    # The boundary itself is in: eq. 4's bracket is then -1 at m_L = m_S (log(1) - 1).
+    m = 2000.0
+    value = observables(m, m, 1.0, 1.0, 0.0, 1.0, cutoff=m)["delta_mmu_over_mmu"]
+    assert value == pytest.approx(1.0 / (16 * math.pi**2) * K.v / K.m_mu, rel=1e-14)
+    observables(3000.0, 1000.0, 0.5, 0.5, 1.0, 0.0, cutoff=3000.0)
+
+
+def test_cutoff_check_comes_after_the_domain_checks() -> None:
+    with pytest.raises(InputError, match=r"^cutoff must be a finite positive mass"):
+        observables(1000.0, 800.0, 0.5, 0.5, 1.0, 0.0, cutoff=-1.0)
+    with pytest.raises(InputError, match=r"^m_L must lie in"):
+        observables(1e13, 800.0, 0.5, 0.5, 1.0, 0.0, cutoff=1e12)
+
+
+@pytest.mark.parametrize(("name", "m_L", "m_S"), [("m_L", 1e-6, 800.0), ("m_S", 800.0, 50.0)])
+def test_mass_below_m_W_is_computed_but_warned(name: str, m_L: float, m_S: float) -> None:
+    light = min(m_L, m_S)
+    with pytest.warns(ExpansionWarning) as caught:
+        values = observables(m_L, m_S, 0.5, 0.5, 1.0, 0.0)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message == (
+        f"{name} = {light!r} GeV is below m_W = 80.3692 GeV: Delta a_mu (eq. 12, the leading "
+        "term of an expansion in m_W^2/m^2, and eq. 14, computed far above the weak scale) "
+        "assumes m_L, m_S >> m_W and does not hold there"
+    )
+    assert caught[0].filename == __file__  # points at the caller
+    assert all(np.isfinite(v) for v in values.values())
+    # Warned, not changed: the same numbers as the unchecked path.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExpansionWarning)
+        again = observables(m_L, m_S, 0.5, 0.5, 1.0, 0.0)
+    for key, value in values.items():
+        assert value == again[key]
+
+
+def test_both_masses_below_m_W_warn_once_each_naming_the_first_light_value() -> None:
+    with pytest.warns(ExpansionWarning) as caught:
+        observables(np.array([500.0, 30.0, 20.0]), np.array([10.0, 900.0, 5.0]), 0.5, 0.5, 1, 0)
+    assert [str(w.message).split(" GeV")[0] for w in caught] == ["m_L = 30.0", "m_S = 10.0"]
+
+
+def test_m_W_itself_and_heavier_masses_do_not_warn_and_m_W_follows_the_constants() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        observables(K.m_W, K.m_W, 0.5, 0.5, 1.0, 0.0)
+        observables(np.array([K.m_W, 1e4]), 300.0, 0.5, 0.5, 1.0, 0.0)
+    with pytest.warns(ExpansionWarning, match=r"^m_S = 90\.0 GeV is below m_W = 100\.0 GeV"):
+        observables(1000.0, 90.0, 0.5, 0.5, 1.0, 0.0, constants=Constants(m_W=100.0))

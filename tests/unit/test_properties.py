@@ -6,15 +6,25 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from g2fit.constants import DEFAULT_CONSTANTS
+from g2fit.errors import InputError
 from g2fit.likelihood import GlobalLikelihood
 from g2fit.loops import loop_function_F
-from g2fit.physics import OBSERVABLES, PERTURBATIVE_LIMIT, PerturbativityWarning, observables
+from g2fit.physics import (
+    OBSERVABLES,
+    PERTURBATIVE_LIMIT,
+    ExpansionWarning,
+    PerturbativityWarning,
+    observables,
+)
 from g2fit.scenario import load_scenario, scenario_names
 from g2fit.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
 
@@ -29,9 +39,10 @@ PROPERTY = settings(
 )
 FEW = settings(PROPERTY, max_examples=40)
 
-# log10 of masses in GeV over [1e-3, 1e9], of cutoffs over [1e3, 1e10]; perturbative Yukawas.
+# log10 of masses in GeV over [1e-3, 1e9]; cutoffs 10^[0, 15] times the heavier mass (at least
+# the masses, as eq. 4 needs, up to the domain's top 1e12 GeV); perturbative Yukawas.
 log_mass = st.floats(-3.0, 9.0)
-log_cutoff = st.floats(3.0, 10.0)
+log_cutoff = st.floats(0.0, 15.0)
 yukawa = st.floats(-PERTURBATIVE_LIMIT, PERTURBATIVE_LIMIT)
 yukawas = st.tuples(yukawa, yukawa, yukawa, yukawa)
 
@@ -39,6 +50,25 @@ yukawas = st.tuples(yukawa, yukawa, yukawa, yukawa)
 def _mass(log10_value: float) -> float:
     """10**x, clipped so that rounding never leaves the stated range."""
     return min(max(float(10.0**log10_value), 1e-3), 1e9)
+
+
+def _cutoff(log10_above: float, *masses: Any) -> Any:
+    """A cutoff 10**x times the heavier mass (elementwise), at most 1e12 GeV."""
+    heavier = np.maximum.reduce([np.asarray(m, dtype=float) for m in masses])
+    return np.minimum(heavier * 10.0 ** np.asarray(log10_above), 1e12)
+
+
+def _observables(m_L: Any, m_S: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """observables(...), which must warn (ExpansionWarning, once per mass) exactly when m_L or
+    m_S lies below m_W somewhere, and warn of nothing else."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = observables(m_L, m_S, *args, **kwargs)
+    m_W = DEFAULT_CONSTANTS.m_W
+    light = [name for name, m in (("m_L", m_L), ("m_S", m_S)) if np.any(np.asarray(m) < m_W)]
+    assert [w.category for w in caught] == [ExpansionWarning] * len(light), caught
+    assert [str(w.message).split(" = ")[0] for w in caught] == light
+    return values
 
 
 # ---------------------------------------------------------------- observables (physics.py)
@@ -50,8 +80,9 @@ def test_observables_are_finite_over_twelve_decades_of_mass(
     log_m_L: float, log_m_S: float, ys: tuple[float, float, float, float], log_cut: float
 ) -> None:
     m_L, m_S = _mass(log_m_L), _mass(log_m_S)
+    cutoff = float(_cutoff(log_cut, m_L, m_S))
     for two_loop_top in (True, False):
-        values = observables(m_L, m_S, *ys, cutoff=10.0**log_cut, two_loop_top=two_loop_top)
+        values = _observables(m_L, m_S, *ys, cutoff=cutoff, two_loop_top=two_loop_top)
         assert set(values) == set(OBSERVABLES)
         for name, value in values.items():
             assert np.shape(value) == ()
@@ -67,12 +98,14 @@ def test_observables_are_finite_over_twelve_decades_of_mass(
 def test_observables_at_the_mass_range_edges_are_finite(
     log_m_L: float, log_m_S: float, ys: tuple[float, float, float, float]
 ) -> None:
-    # Pin one mass at an edge of the range (1e-3 or 1e9 GeV), the other anywhere.
+    # Pin one mass at an edge of the range (1e-3 or 1e9 GeV), the other anywhere; the cutoff
+    # at the heavier mass and at the top of the domain.
     for edge in (1e-3, 1e9):
         for m_L, m_S in ((edge, _mass(log_m_S)), (_mass(log_m_L), edge)):
-            values = observables(m_L, m_S, *ys, cutoff=1e5)
-            bad = [name for name, value in values.items() if not np.isfinite(value)]
-            assert not bad, (m_L, m_S, ys, bad)
+            for cutoff in (max(m_L, m_S), 1e12):
+                values = _observables(m_L, m_S, *ys, cutoff=cutoff)
+                bad = [name for name, value in values.items() if not np.isfinite(value)]
+                assert not bad, (m_L, m_S, cutoff, ys, bad)
 
 
 @PROPERTY
@@ -85,10 +118,10 @@ def test_scalar_evaluation_equals_the_same_point_inside_a_vector(
     m_L = np.array([_mass(p[0]) for p in points])
     m_S = np.array([_mass(p[1]) for p in points])
     ys = np.array([p[2] for p in points]).T
-    cutoff = np.array([10.0 ** p[3] for p in points])
-    vector = observables(m_L, m_S, *ys, cutoff=cutoff)
+    cutoff = _cutoff(np.array([p[3] for p in points]), m_L, m_S)
+    vector = _observables(m_L, m_S, *ys, cutoff=cutoff)
     for i in range(len(points)):
-        scalar = observables(m_L[i], m_S[i], *ys[:, i], cutoff=cutoff[i])
+        scalar = _observables(m_L[i], m_S[i], *ys[:, i], cutoff=cutoff[i])
         for name in OBSERVABLES:
             assert vector[name].shape == (len(points),)
             np.testing.assert_allclose(scalar[name], vector[name][i], rtol=4 * EPS, atol=0)
@@ -101,11 +134,12 @@ def test_sign_flips_of_the_paper_leave_every_observable_unchanged(
 ) -> None:
     # (Y_L, Y_R) -> -(Y_L, Y_R) and (Y_R, Y_V, Y'_V) -> -(Y_R, Y_V, Y'_V) are field
     # redefinitions (likelihoods/scenarios/paper-2021.toml); sign flips are exact in IEEE.
-    m_L, m_S, cutoff = _mass(log_m_L), _mass(log_m_S), 10.0**log_cut
+    m_L, m_S = _mass(log_m_L), _mass(log_m_S)
+    cutoff = float(_cutoff(log_cut, m_L, m_S))
     Y_L, Y_R, Y_V, Y_Vp = ys
-    base = observables(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff=cutoff)
+    base = _observables(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff=cutoff)
     for flipped in ((-Y_L, -Y_R, Y_V, Y_Vp), (Y_L, -Y_R, -Y_V, -Y_Vp)):
-        other = observables(m_L, m_S, *flipped, cutoff=cutoff)
+        other = _observables(m_L, m_S, *flipped, cutoff=cutoff)
         for name in OBSERVABLES:
             assert other[name] == base[name], name
 
@@ -125,6 +159,34 @@ def test_non_positive_or_non_finite_masses_raise_value_error(name: str, bad: flo
         observables(
             arguments["m_L"], arguments["m_S"], 0.5, 0.5, 1.0, 0.0, cutoff=arguments["cutoff"]
         )
+
+
+@PROPERTY
+@given(log_mass, log_mass, yukawas, st.floats(1e-9, 9.0), st.booleans())
+def test_a_cutoff_below_the_heavier_mass_is_refused_naming_both(
+    log_m_L: float,
+    log_m_S: float,
+    ys: tuple[float, float, float, float],
+    log_below: float,
+    one_ulp: bool,
+) -> None:
+    # eq. 4 assumes the new leptons below the cutoff: any cutoff under max(m_L, m_S) (down to
+    # the domain's bottom, 1e-6 GeV, or one ulp under) is refused, before any warning.
+    m_L, m_S = _mass(log_m_L), _mass(log_m_S)
+    heavier = max(m_L, m_S)
+    below = max(heavier * 10.0**-log_below, 1e-6)
+    cutoff = math.nextafter(heavier, 0.0) if one_ulp else below
+    assert cutoff < heavier
+    name = "m_L" if m_L >= m_S else "m_S"
+    expected = f"cutoff = {cutoff!r} GeV is below {name} = {heavier!r} GeV: eq. 4's"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError) as error:
+            observables(m_L, m_S, *ys, cutoff=cutoff)
+    assert str(error.value).startswith(expected)
+    # The same point inside a batch of good ones is refused too.
+    with pytest.raises(InputError, match=r"^cutoff = "):
+        _observables(np.array([m_L, 1e3]), np.array([m_S, 1e3]), *ys, cutoff=[cutoff, 1e5])
 
 
 @FEW

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from helpers import edit_text
 
+from g2fit.constants import Constants
 from g2fit.errors import InputError
 from g2fit.likelihood import GlobalLikelihood
 from g2fit.scenario import future_names, future_term_names, load_scenario, scenario_names
@@ -192,3 +193,126 @@ def test_future_with_malformed_terms_is_refused(likelihoods_copy: Path) -> None:
     (likelihoods_copy / "futures" / "ilc.toml").write_text('description = "x"\nterms = 5\n')
     with pytest.raises(InputError, match=r"ilc.toml: \[ilc\] field 'terms': must be a table"):
         load_scenario("paper-2021", ["ilc"], folder=likelihoods_copy)
+
+
+EXPANSION_WHY = (
+    r": Delta a_mu \(eq\. 12, the leading term of an expansion in m_W\^2/m\^2, and eq\. 14, "
+    r"computed far above the weak scale\) assumes m_L, m_S >> m_W$"
+)
+CUTOFF_WHY = r": eq\. 4's log\(Lambda/m\) assumes the new leptons lie below the cutoff Lambda$"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "cutoff = 1e5",
+            "cutoff = 4000.0",
+            r"paper-2021.toml: \[paper-2021\] field 'cutoff': 4000.0 GeV is below the top of the "
+            r"m_L prior range, 5000.0 GeV" + CUTOFF_WHY,
+        ),
+        (
+            "cutoff = 1e5\n",
+            "",
+            None,  # the default cutoff, 1e5 GeV, is above the 5 TeV priors
+        ),
+        (
+            '[parameters.m_S]\nprior = "log-uniform"\nrange = [100.0, 5000.0]',
+            '[parameters.m_S]\nprior = "log-uniform"\nrange = [100.0, 5e6]',
+            r"\[paper-2021\] field 'cutoff': 100000.0 GeV is below the top of the m_S prior "
+            r"range, 5000000.0 GeV" + CUTOFF_WHY,
+        ),
+        (
+            '[parameters.m_L]\nprior = "log-uniform"\nrange = [100.0, 5000.0]',
+            '[parameters.m_L]\nprior = "log-uniform"\nrange = [10.0, 5000.0]',
+            r"paper-2021.toml: \[parameters.m_L\] field 'range': starts at m_L = 10.0 GeV, below "
+            r"m_W = 80.3692 GeV" + EXPANSION_WHY,
+        ),
+        (
+            '[parameters.m_S]\nprior = "log-uniform"\nrange = [100.0, 5000.0]',
+            '[parameters.m_S]\nprior = "uniform"\nrange = [80.0, 5000.0]',
+            r"\[parameters.m_S\] field 'range': starts at m_S = 80.0 GeV, below m_W = 80.3692 GeV"
+            + EXPANSION_WHY,
+        ),
+    ],
+)
+def test_cutoff_below_the_masses_and_priors_below_m_W_are_refused(
+    likelihoods_copy: Path, old: str, new: str, message: str | None
+) -> None:
+    edit_text(likelihoods_copy / "scenarios" / "paper-2021.toml", old, new)
+    if message is None:
+        assert load_scenario("paper-2021", folder=likelihoods_copy).cutoff == 1e5
+        return
+    with pytest.raises(InputError, match=message) as error:
+        load_scenario("paper-2021", folder=likelihoods_copy)
+    assert "\n" not in str(error.value)
+
+
+def test_default_cutoff_below_the_priors_says_it_is_the_default(likelihoods_copy: Path) -> None:
+    path = likelihoods_copy / "scenarios" / "paper-2021.toml"
+    edit_text(path, "cutoff = 1e5\n", "")
+    edit_text(path, "range = [100.0, 5000.0]", "range = [100.0, 2e5]")
+    message = r"'cutoff': 100000.0 GeV \(the default\) is below the top of the m_L prior range"
+    with pytest.raises(InputError, match=message):
+        load_scenario("paper-2021", folder=likelihoods_copy)
+
+
+@pytest.mark.parametrize(
+    ("fixed", "cutoff", "message"),
+    [
+        (
+            "m_S = 50.0",
+            "",
+            r"\[wide.fixed\] field 'm_S': m_S = 50.0 GeV is below m_W = 80.3692 GeV"
+            + EXPANSION_WHY,
+        ),
+        (
+            "m_S = 2e5",
+            "",
+            r"\[wide\] field 'cutoff': 100000.0 GeV is below the fixed m_S, 200000.0 GeV"
+            + CUTOFF_WHY,
+        ),
+        (
+            "m_L = 3000.0",
+            "cutoff = 2999.0",
+            r"\[wide\] field 'cutoff': 2999.0 GeV is below the top of the m_S prior range, 5000.0",
+        ),
+        ("m_L = 3000.0", "cutoff = 5000.0", None),
+    ],
+)
+def test_fixed_masses_below_m_W_or_above_the_cutoff_are_refused(
+    likelihoods_copy: Path, fixed: str, cutoff: str, message: str | None
+) -> None:
+    # A scenario extending paper-2021 that fixes one mass (and inherits cutoff = 1e5).
+    (likelihoods_copy / "scenarios" / "wide.toml").write_text(
+        f'description = "test"\nextends = "paper-2021"\n{cutoff}\n[fixed]\n{fixed}\n'
+    )
+    if message is None:
+        scenario = load_scenario("wide", folder=likelihoods_copy)
+        assert (scenario.cutoff, scenario.fixed["m_L"]) == (5000.0, 3000.0)
+        return
+    with pytest.raises(InputError, match=message):
+        load_scenario("wide", folder=likelihoods_copy)
+
+
+def test_m_W_of_the_prior_check_follows_the_constants() -> None:
+    # The shipped priors start at 100 GeV: refused only where m_W is above that.
+    load_scenario("paper-2021", constants=Constants(m_W=100.0))
+    message = r"\[parameters.m_L\] field 'range': starts at m_L = 100.0 GeV, below m_W = 120.0 GeV"
+    with pytest.raises(InputError, match=message):
+        load_scenario("paper-2021", constants=Constants(m_W=120.0))
+
+
+@pytest.mark.parametrize("field", ["m_L_range", "m_S_range"])
+def test_plane_mass_range_below_m_W_is_refused(likelihoods_copy: Path, field: str) -> None:
+    from g2fit.plane import load_plane
+
+    path = likelihoods_copy / "planes" / "fig5-left.toml"
+    assert load_plane("fig5-left", likelihoods_copy).m_L_range == (100.0, 5000.0)
+    edit_text(path, f"{field} = [100.0, 5000.0]", f"{field} = [1e-3, 5000.0]")
+    message = (
+        rf"fig5-left.toml: \[fig5-left\] field '{field}': starts at 0.001 GeV, below "
+        r"m_W = 80.3692 GeV" + EXPANSION_WHY
+    )
+    with pytest.raises(InputError, match=message):
+        load_plane("fig5-left", likelihoods_copy)

@@ -1,0 +1,135 @@
+"""What a run folder holds, read strictly, and whether a run may write into it.
+
+A run folder (results/SCENARIO by default) holds the results of one scenario: fit.json from
+`fit`, posterior.nc from `mcmc`. A run refuses a folder that holds another scenario's (or
+another likelihood's, or for `mcmc` another seed's) results: they are the user's, never
+relabelled, mixed or overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from g2fit.errors import InputError
+from g2fit.likelihood import GlobalLikelihood
+
+FIT_FILE = "fit.json"
+POSTERIOR_FILE = "posterior.nc"
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that must hold an object; NaN and Infinity are refused."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot be read ({error})") from None
+    try:
+        document = json.loads(text, parse_constant=_no_constant)
+    except ValueError as error:
+        raise InputError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: not a g2fit result (a JSON {type(document).__name__})")
+    return document
+
+
+def _number(path: Path, field: str, value: Any, *, none: bool = False) -> float | None:
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{path}: field '{field}' must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _table(path: Path, document: dict[str, Any], field: str) -> dict[str, Any]:
+    value = document.get(field)
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: field '{field}' must be an object, got {value!r}")
+    return value
+
+
+def read_fit(path: Path) -> dict[str, Any]:
+    """fit.json, with the fields other commands use checked for presence and type."""
+    document = read_json_object(path)
+    if not isinstance(document.get("scenario"), str):
+        raise InputError(f"{path}: field 'scenario' missing; not a g2fit fit result")
+    if not isinstance(document.get("futures", []), list):
+        raise InputError(f"{path}: field 'futures' must be a list")
+    _table(path, document, "inputs")
+    for name, value in _table(path, document, "best_fit").items():
+        _number(path, f"best_fit.{name}", value)
+    for name, value in _table(path, document, "upper_limits_95").items():
+        _number(path, f"upper_limits_95.{name}", value, none=True)
+    for field in ("chi2_min", "chi2_sm"):
+        _number(path, field, document.get(field))
+    return document
+
+
+def likelihood_sha256(likelihood: GlobalLikelihood) -> str:
+    """A hash of everything the likelihood is made of (parameters, priors, terms, constants)."""
+    description = json.dumps(likelihood.describe(), sort_keys=True, default=str)
+    return hashlib.sha256(description.encode()).hexdigest()
+
+
+def _same_inputs(recorded: Any, likelihood: GlobalLikelihood) -> bool:
+    if not isinstance(recorded, dict):
+        return False
+    recorded = {k: v for k, v in recorded.items() if k != "scenario_file"}
+    current = json.loads(json.dumps(likelihood.describe(), default=str))
+    return bool(recorded == current)
+
+
+def _owner_problem(
+    scenario: Any, futures: Any, inputs: Any, likelihood: GlobalLikelihood
+) -> str | None:
+    name = likelihood.scenario.name
+    wanted_futures = list(likelihood.scenario.spec["futures"])
+    if scenario != name or list(futures or []) != wanted_futures:
+        label = "+".join([str(scenario), *[str(f) for f in futures or []]])
+        return f"scenario {label!r}"
+    if not _same_inputs(inputs, likelihood):
+        return f"another version of {name!r}'s likelihood (data, terms, priors or constants)"
+    return None
+
+
+def check_folder_results(
+    folder: Path, likelihood: GlobalLikelihood, *, fingerprint: dict[str, Any] | None = None
+) -> None:
+    """Refuse `folder` if its fit.json or posterior.nc belong to another scenario or
+    likelihood, or (given an mcmc `fingerprint`) its posterior to another run."""
+    from g2fit.posterior import run_attrs
+
+    label = "+".join([likelihood.scenario.name, *likelihood.scenario.spec["futures"]])
+    problems = []
+    if (folder / FIT_FILE).exists():
+        fit = read_fit(folder / FIT_FILE)
+        problem = _owner_problem(fit["scenario"], fit.get("futures"), fit["inputs"], likelihood)
+        if problem:
+            problems.append(f"a fit of {problem}")
+    if (folder / POSTERIOR_FILE).exists():
+        attrs = run_attrs(folder / POSTERIOR_FILE)
+        problem = _owner_problem(
+            attrs.get("scenario"), attrs.get("futures"), attrs.get("inputs"), likelihood
+        )
+        if problem:
+            problems.append(f"a posterior of {problem}")
+        elif fingerprint is not None and attrs.get("fingerprint") != fingerprint:
+            stored = attrs.get("fingerprint") or {}
+            differences = [
+                f"{key} {stored.get(key)!r}, not {value!r}"
+                for key, value in fingerprint.items()
+                if stored.get(key) != value
+            ]
+            problems.append(f"the posterior of another run ({'; '.join(differences)})")
+    if problems:
+        raise InputError(
+            f"{folder} holds {' and '.join(problems)}, not of {label!r}; choose another --out "
+            "or move those files away"
+        )
