@@ -31,8 +31,6 @@ _held: dict[Path, list[int]] = {}
 
 def prepare_output_folder(folder: Path) -> Path:
     """Create `folder` if needed and check it is writable, before any computation."""
-    if str(folder) == "":
-        raise InputError("argument --out: must not be empty")
     if folder.exists() and not folder.is_dir():
         raise InputError(f"output folder {folder} exists and is not a folder")
     try:

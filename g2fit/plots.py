@@ -188,6 +188,10 @@ def comparison_figure(document: dict[str, Any]) -> bytes:
 
     rows: dict[str, dict[str, Any]] = document["scenarios"]
     names = list(rows)
+    labels = [
+        name if rows[name]["convergence"]["converged"] else f"{name}\n(NOT CONVERGED)"
+        for name in names
+    ]
     figure, (left, right) = plt.subplots(1, 2, figsize=(12.0, 4.8))
     for offset, (mass, color) in enumerate((("m_L", "#1f77b4"), ("m_S", "#ff7f0e"))):
         y = np.arange(len(names)) + 0.15 * (1 - 2 * offset)
@@ -218,17 +222,17 @@ def comparison_figure(document: dict[str, Any]) -> bytes:
     left.set_xticks(
         [100, 200, 500, 1000, 2000, 5000], ["100", "200", "500", "1000", "2000", "5000"]
     )
-    left.set_yticks(range(len(names)), names)
+    left.set_yticks(range(len(names)), labels)
     left.set_ylim(-0.6, len(names) - 0.4)
     left.set_xlabel("mass [GeV]")
     left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     futures = list(rows[names[0]]["excluded_fraction"])
     width = 0.8 / len(names)
-    for i, name in enumerate(names):
+    for i, (name, label) in enumerate(zip(names, labels, strict=True)):
         x = np.arange(len(futures)) + (i - (len(names) - 1) / 2) * width
         fractions = [rows[name]["excluded_fraction"][f] for f in futures]
         errors = [rows[name]["mc_error"][f] for f in futures]
-        right.bar(x, fractions, width, yerr=errors, capsize=2, label=name)
+        right.bar(x, fractions, width, yerr=errors, capsize=2, label=label.replace("\n", " "))
     right.set_xticks(range(len(futures)), futures, rotation=30, ha="right")
     right.set_ylabel("excluded fraction of the posterior (95% CL)")
     right.set_ylim(0, 1.05)

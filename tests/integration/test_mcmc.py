@@ -93,7 +93,7 @@ def closed_form_posterior(
 
     Delta a_mu = K Y_L Y_R; with a Gaussian (mu, sigma) on it and flat priors on [0, 1]^2,
     integrating Y_L out gives p(Y_R = y) ~ [Phi((K y - mu)/sigma) - Phi(-mu/sigma)] / y.
-    The CDF is tabulated on a grid (interpolation error < 1e-6, the KS distances are ~1e-2).
+    The CDF is tabulated on a grid (interpolation error < 1e-5; the KS distances are ~1e-2).
     """
     K = float(observables(900.0, 600.0, 1.0, 1.0, 0.0, 1.0)["delta_amu"])
     mu, sigma = 2.51e-9, 0.59e-9

@@ -11,7 +11,13 @@ from helpers import edit_text
 from g2fit.constants import Constants
 from g2fit.errors import InputError
 from g2fit.likelihood import GlobalLikelihood
-from g2fit.scenario import future_names, future_term_names, load_scenario, scenario_names
+from g2fit.scenario import (
+    future_names,
+    future_term_names,
+    load_scenario,
+    load_term_specs,
+    scenario_names,
+)
 
 SCENARIOS = ["paper-2021", "current", "current-lattice", "fig5-left", "fig5-right"]
 FUTURES = ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee", "lepton-colliders", "all"]
@@ -316,3 +322,14 @@ def test_plane_mass_range_below_m_W_is_refused(likelihoods_copy: Path, field: st
     )
     with pytest.raises(InputError, match=message):
         load_plane("fig5-left", likelihoods_copy)
+
+
+def test_every_term_records_the_form_its_file_names() -> None:
+    scenario = load_scenario("paper-2021")
+    forms = {
+        name: entry.table["form"]
+        for name, entry in load_term_specs().items()
+        if name in {t.name for t in scenario.terms}
+    }
+    assert {t.name: t.form for t in scenario.terms} == forms
+    assert forms["tau-pdg2020-paper-rule"] == "pull-excess"
