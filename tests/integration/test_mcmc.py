@@ -165,13 +165,14 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_default_run_is_converged(tmp_path: Path) -> None:
     result = run("--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    # No convergence warning: over seeds 0-19, 50 tau is at most 0.52 of the 3000 kept steps
-    # (tau varies by ~5 % between seeds), and the ESS 128 x 3000 / tau at least 30 x MIN_ESS.
+    # No convergence warning: over seeds 0-19, 50 tau is 0.47-0.54 of the 3000 kept steps (a
+    # warning needs 1, some 25 standard deviations of it away) and the ESS 128 x 3000 / tau at
+    # least 29 x MIN_ESS.
     assert "warning" not in result.stderr
     summary = pd.read_csv(tmp_path / "summary.csv", index_col="variable")
     for name in ("m_L", "m_S", "Y_L", "Y_R"):
         assert np.isfinite(summary.loc[name, "r_hat"])  # reported, informational only
-        assert summary.loc[name, "ess_bulk"] >= 1000  # at least 11,000 over seeds 0-19
+        assert summary.loc[name, "ess_bulk"] >= 1000  # at least 11,500 over seeds 0-19
     assert (tmp_path / "corner.png").stat().st_size > 10_000
 
 
