@@ -70,8 +70,8 @@ def bare_eq12(p: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _likelihood() -> Any:
-    from g2fit.likelihood import GlobalLikelihood
-    from g2fit.scenario import load_scenario
+    from g2fit.likelihood.global_likelihood import GlobalLikelihood
+    from g2fit.likelihood.scenario import load_scenario
 
     return GlobalLikelihood(load_scenario("paper-2021"))
 
@@ -123,8 +123,8 @@ def case_scalar_loop() -> dict[str, Any]:
 def case_mcmc() -> dict[str, Any]:
     """(4): the default `g2fit mcmc` run (paper-2021), timed with its output files and
     corner plot; evaluations/s counts walkers x steps over that whole time."""
-    from g2fit.mcmc import default_settings, run_mcmc
-    from g2fit.scenario import load_scenario
+    from g2fit.jobs.mcmc import default_settings, run_mcmc
+    from g2fit.likelihood.scenario import load_scenario
 
     settings = default_settings(progress=False)
     with tempfile.TemporaryDirectory() as folder:
@@ -148,9 +148,9 @@ def case_plane() -> dict[str, Any]:
     has imported matplotlib; and the whole CLI run (Python start-up and imports included)."""
     import matplotlib.pyplot  # noqa: F401  (a one-time import, not part of a plane)
 
-    from g2fit.files import write_files
-    from g2fit.plane import compute_plane, grid_bytes, load_plane
-    from g2fit.plots import plane_figure
+    from g2fit.inference.plane import compute_plane, grid_bytes, load_plane
+    from g2fit.io.figures import plane_figure
+    from g2fit.io.files import write_files
 
     spec = load_plane("fig5-left")
     with tempfile.TemporaryDirectory() as folder:
@@ -177,12 +177,12 @@ def case_plane() -> dict[str, Any]:
 
 
 def case_mcmc_memory() -> dict[str, Any]:
-    """(7): a large run's peak memory against g2fit.mcmc.memory_needed, the estimate that
+    """(7): a large run's peak memory against g2fit.jobs.mcmc.memory_needed, the estimate that
     refuses runs above MAX_MEMORY_BYTES: 1000 walkers x 1000 steps, every step kept."""
-    from g2fit.likelihood import GlobalLikelihood
-    from g2fit.mcmc import McmcSettings, memory_needed, run_mcmc
-    from g2fit.sampling import RunSettings
-    from g2fit.scenario import load_scenario
+    from g2fit.inference.sampler import RunSettings
+    from g2fit.jobs.mcmc import McmcSettings, memory_needed, run_mcmc
+    from g2fit.likelihood.global_likelihood import GlobalLikelihood
+    from g2fit.likelihood.scenario import load_scenario
 
     scenario = load_scenario("paper-2021")
     settings = McmcSettings(
@@ -204,9 +204,9 @@ def case_compare() -> dict[str, Any]:
     """(6): `compare --no-fits` over all futures on a 10^5-sample posterior: the exclusion
     summary (the best fits with each future, on by default, add ~0.5 s per future)."""
     from g2fit import __version__
-    from g2fit.compare import exclusion_summary
-    from g2fit.constants import DEFAULT_CONSTANTS
-    from g2fit.posterior import build_inference_data, write_inference_data
+    from g2fit.io.posterior import build_inference_data, write_inference_data
+    from g2fit.jobs.compare import exclusion_summary
+    from g2fit.model.constants import DEFAULT_CONSTANTS
 
     likelihood = _likelihood()
     walkers, draws = 100, 1000

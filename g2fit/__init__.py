@@ -9,29 +9,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from g2fit.constants import DEFAULT_CONSTANTS, HIGGS_VEV_GEV, Constants
 from g2fit.errors import InputError
-from g2fit.loops import loop_function_F
-from g2fit.physics import OBSERVABLES, ExpansionWarning, PerturbativityWarning, observables
+from g2fit.model.constants import DEFAULT_CONSTANTS, HIGGS_VEV_GEV, Constants
+from g2fit.model.loops import loop_function_F
+from g2fit.model.observables import (
+    OBSERVABLES,
+    ExpansionWarning,
+    PerturbativityWarning,
+    observables,
+)
 
 if TYPE_CHECKING:
     import pandas
 
-    from g2fit.scenario import Scenario
+    from g2fit.likelihood.scenario import Scenario
 
 __version__ = "0.1.0"
 
 
 def load_posterior(path: str | Path) -> pandas.DataFrame:
     """A g2fit posterior (run folder or posterior.nc) as a DataFrame, one row per sample."""
-    from g2fit.posterior import load_posterior as load
+    from g2fit.io.posterior import load_posterior as load
 
     return load(path)
 
 
 def load_scenario(name: str, futures: tuple[str, ...] = ()) -> Scenario:
     """A scenario of likelihoods/scenarios/, with the terms of `futures` added."""
-    from g2fit.scenario import load_scenario as load
+    from g2fit.likelihood.scenario import load_scenario as load
 
     return load(name, futures)
 

@@ -19,10 +19,10 @@ from typing import Any, NoReturn
 import numpy as np
 
 from g2fit import __version__
-from g2fit.constants import DEFAULT_CONSTANTS, Constants
-from g2fit.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
 from g2fit.errors import InputError
-from g2fit.physics import OBSERVABLES, observables
+from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
+from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.model.observables import OBSERVABLES, observables
 
 EXIT_BAD_INPUT = 2
 DESCRIPTION = "Fits and inference for the vector-like lepton model of muon (g-2), arXiv:2106.01373."
@@ -148,7 +148,7 @@ def _names(text: str) -> list[str]:
 
 
 #: Upper limits on sizes: beyond them a run would not fit in memory or in a day.
-#: (The memory a run needs is bounded too: g2fit.mcmc.MAX_MEMORY_BYTES.)
+#: (The memory a run needs is bounded too: g2fit.jobs.mcmc.MAX_MEMORY_BYTES.)
 MAX_WALKERS = 100_000
 MAX_STEPS = 10_000_000
 MAX_GRID = 2000
@@ -196,11 +196,11 @@ def default_output(scenario: str, futures: list[str]) -> Path:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from g2fit.files import owned_folder, prepare_output_folder, write_json
-    from g2fit.fit_summary import fit_scenario, format_fit_table
-    from g2fit.likelihood import GlobalLikelihood
-    from g2fit.run_folder import FIT_FILE, check_folder_results
-    from g2fit.scenario import load_scenario
+    from g2fit.io.files import owned_folder, prepare_output_folder, write_json
+    from g2fit.jobs.fit import fit_scenario, format_fit_table
+    from g2fit.jobs.run_folder import FIT_FILE, check_folder_results
+    from g2fit.likelihood.global_likelihood import GlobalLikelihood
+    from g2fit.likelihood.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
     out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
@@ -219,10 +219,10 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def run_mcmc_command(args: argparse.Namespace) -> int:
-    from g2fit.files import prepare_output_folder
-    from g2fit.mcmc import McmcSettings, format_summary, run_mcmc
-    from g2fit.sampling import RunSettings
-    from g2fit.scenario import load_scenario
+    from g2fit.inference.sampler import RunSettings
+    from g2fit.io.files import prepare_output_folder
+    from g2fit.jobs.mcmc import McmcSettings, format_summary, run_mcmc
+    from g2fit.likelihood.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
     out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
@@ -258,9 +258,9 @@ def _check_target(path: Path) -> None:
 
 
 def run_plane(args: argparse.Namespace) -> int:
-    from g2fit.files import prepare_output_folder, write_files
-    from g2fit.plane import compute_plane, grid_bytes, load_plane
-    from g2fit.plots import plane_figure
+    from g2fit.inference.plane import compute_plane, grid_bytes, load_plane
+    from g2fit.io.figures import plane_figure
+    from g2fit.io.files import prepare_output_folder, write_files
 
     if args.out.suffix != ".png":
         fail(f"argument --out: must name a .png file, got {str(args.out)!r}")
@@ -291,9 +291,9 @@ def run_plane(args: argparse.Namespace) -> int:
 
 
 def run_integrand(args: argparse.Namespace) -> int:
-    from g2fit.files import prepare_output_folder, write_atomic
-    from g2fit.integrand import f_prime, integrals
-    from g2fit.plots import integrand_figure
+    from g2fit.io.figures import integrand_figure
+    from g2fit.io.files import prepare_output_folder, write_atomic
+    from g2fit.model.integrand import f_prime, integrals
 
     if args.out.suffix != ".png":
         fail(f"argument --out: must name a .png file, got {str(args.out)!r}")
@@ -324,7 +324,10 @@ def _convergence_alarm(runs: dict[str, Any]) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from g2fit.compare import (
+    from g2fit.io.figures import comparison_figure
+    from g2fit.io.files import json_text, owned_folder, prepare_output_folder, write_files
+    from g2fit.io.posterior import run_attrs
+    from g2fit.jobs.compare import (
         DEFAULT_FUTURES,
         check_futures,
         compare_scenarios,
@@ -333,10 +336,7 @@ def run_compare(args: argparse.Namespace) -> int:
         format_comparison,
         format_exclusion,
     )
-    from g2fit.files import json_text, owned_folder, prepare_output_folder, write_files
-    from g2fit.plots import comparison_figure
-    from g2fit.posterior import run_attrs
-    from g2fit.scenario import load_scenario
+    from g2fit.likelihood.scenario import load_scenario
 
     if (args.posterior is None) == (args.scenarios is None):
         fail("give exactly one of --posterior RUN_DIR and --scenarios A,B,...")
@@ -417,7 +417,7 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _valid(subfolder: str) -> str:
     """The definitions in likelihoods/SUBFOLDER, for a help text."""
-    from g2fit.scenario import names_in
+    from g2fit.likelihood.scenario import names_in
 
     try:
         return ", ".join(names_in(subfolder))

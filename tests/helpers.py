@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from g2fit.schema import shipped_folder
+from g2fit.config.toml_entry import shipped_folder
 
 #: The model point of the README's `g2fit observables` example, as CLI arguments.
 POINT = [

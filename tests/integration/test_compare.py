@@ -12,12 +12,12 @@ import pytest
 from helpers import run_cli
 
 from g2fit import __version__
-from g2fit.compare import compare_scenarios, exclusion_summary, format_comparison
-from g2fit.constants import DEFAULT_CONSTANTS
 from g2fit.errors import InputError
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.posterior import build_inference_data, write_inference_data
-from g2fit.scenario import load_scenario
+from g2fit.io.posterior import build_inference_data, write_inference_data
+from g2fit.jobs.compare import compare_scenarios, exclusion_summary, format_comparison
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import load_scenario
+from g2fit.model.constants import DEFAULT_CONSTANTS
 
 
 @pytest.fixture(scope="module")

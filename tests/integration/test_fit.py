@@ -10,11 +10,17 @@ import numpy as np
 import pytest
 from helpers import run_cli
 
-import g2fit.fit_summary
-from g2fit.fit import RESTART_TOLERANCE, UPPER_LIMIT_DELTA_CHI2, FitResult, best_fit, profile
-from g2fit.fit_summary import fit_scenario, format_fit_table
-from g2fit.likelihood import GlobalLikelihood, to_internal
-from g2fit.scenario import load_scenario, scenario_names
+import g2fit.jobs.fit
+from g2fit.inference.fit import (
+    RESTART_TOLERANCE,
+    UPPER_LIMIT_DELTA_CHI2,
+    FitResult,
+    best_fit,
+    profile,
+)
+from g2fit.jobs.fit import fit_scenario, format_fit_table
+from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_internal
+from g2fit.likelihood.scenario import load_scenario, scenario_names
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +147,7 @@ def test_a_lower_profile_point_restarts_the_best_fit(monkeypatch: pytest.MonkeyP
             cost_min=chi2,
         )
 
-    monkeypatch.setattr(g2fit.fit_summary, "best_fit", missed_first)
+    monkeypatch.setattr(g2fit.jobs.fit, "best_fit", missed_first)
     document = fit_scenario(scenario, n_profile=9, n_profile_2d=3)
     assert calls == [False, True]
     assert document["best_fit_start"] != "scan"

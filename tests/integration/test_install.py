@@ -85,11 +85,13 @@ def g2fit_cli(site: Path, cwd: Path, *args: str) -> str:
 
 
 def test_every_subfolder_is_a_listed_package() -> None:
-    """setuptools ships a subfolder of data/ or likelihoods/ only if pyproject.toml lists it."""
+    """setuptools ships a subfolder of g2fit/, data/ or likelihoods/ only if pyproject.toml
+    lists it."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     folders = {folder: f"g2fit.{folder}" for folder in SHIPPED}
     assert {config["package-dir"][package] for package in folders.values()} == set(SHIPPED)
-    expected = {"g2fit"} | {
+    layers = {f"g2fit.{path.parent.name}" for path in (ROOT / "g2fit").glob("*/__init__.py")}
+    expected = {"g2fit", *layers} | {
         ".".join((folders[name], *path.relative_to(ROOT / name).parts))
         for name in SHIPPED
         for path in [ROOT / name, *(ROOT / name).rglob("*")]
@@ -100,7 +102,7 @@ def test_every_subfolder_is_a_listed_package() -> None:
 
 def test_installed_copy_is_the_one_imported(site: Path, workdir: Path) -> None:
     code = (
-        "import g2fit, g2fit.schema as s, g2fit.plane as p, g2fit.scenario as c\n"
+        "import g2fit, g2fit.config.toml_entry as s, g2fit.inference.plane as p, g2fit.likelihood.scenario as c\n"
         "print(g2fit.__file__)\n"
         "print(s.shipped_folder('data'))\n"
         "print(s.shipped_folder('likelihoods'))\n"

@@ -28,12 +28,12 @@ from scipy import integrate, stats
 
 import g2fit
 from g2fit import observables
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.mcmc import McmcResult, McmcSettings, run_mcmc
-from g2fit.posterior import load_inference_data
-from g2fit.sampling import RunSettings, integrated_time
-from g2fit.scenario import Scenario, load_scenario
-from g2fit.schema import shipped_folder
+from g2fit.config.toml_entry import shipped_folder
+from g2fit.inference.sampler import RunSettings, integrated_time
+from g2fit.io.posterior import load_inference_data
+from g2fit.jobs.mcmc import McmcResult, McmcSettings, run_mcmc
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import Scenario, load_scenario
 
 ANALYTIC = """
 description = "test: only Delta a_mu, masses fixed, Y_L and Y_R uniform on [0, 1]"

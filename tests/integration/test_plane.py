@@ -14,8 +14,8 @@ import xarray as xr
 from helpers import run_cli
 
 from g2fit import observables
-from g2fit.plane import compute_plane, load_plane
-from g2fit.scenario import load_scenario
+from g2fit.inference.plane import compute_plane, load_plane
+from g2fit.likelihood.scenario import load_scenario
 
 
 def png_size(path: Path) -> tuple[int, int]:

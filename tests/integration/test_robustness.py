@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from numpy.typing import ArrayLike, NDArray
 
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.sampling import Chain, Checkpoint, RunSettings, initial_positions, run_chain
-from g2fit.scenario import load_scenario
+from g2fit.inference.sampler import Chain, Checkpoint, RunSettings, initial_positions, run_chain
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import load_scenario
 
 FloatArray = NDArray[np.float64]
 

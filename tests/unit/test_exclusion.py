@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from g2fit.exclusion import EXCLUSION_DELTA_CHI2, excluded, fraction_with_error, summarize_exclusion
-from g2fit.terms import Gaussian, SmoothBound
+from g2fit.inference.exclusion import (
+    EXCLUSION_DELTA_CHI2,
+    excluded,
+    fraction_with_error,
+    summarize_exclusion,
+)
+from g2fit.likelihood.terms import Gaussian, SmoothBound
 
 
 def test_threshold_is_the_one_dof_95_quantile() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import reference
 
-from g2fit.loops import log_ratio_over_difference_of_squares, loop_function_F
+from g2fit.model.loops import log_ratio_over_difference_of_squares, loop_function_F
 
 OFFSETS = [0.0, 1e-14, 1e-13, 1e-12, 1e-10, 1e-8, 1e-6, 1e-4, 1e-3, 1e-2]
 # Scales from m = 1 GeV to m = 1e5 GeV (x = m^2/m_W^2), and the edges of internal regimes.

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import edit_text
 
+from g2fit.config.measurements import Correlated, Value, load_measurements
 from g2fit.errors import InputError
-from g2fit.measurements import Correlated, Value, load_measurements
 
 
 def test_every_shipped_entry_has_a_source_and_a_status() -> None:

@@ -7,9 +7,9 @@ import emcee
 import numpy as np
 import pytest
 
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.sampling import LeanDEMove, RunSettings, describe_moves, fingerprint, moves
-from g2fit.scenario import load_scenario
+from g2fit.inference.sampler import LeanDEMove, RunSettings, describe_moves, fingerprint, moves
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import load_scenario
 
 
 @pytest.mark.parametrize("n_complement", [2, 3, 4, 7, 64, 501])

@@ -19,7 +19,7 @@ from g2fit import (
     PerturbativityWarning,
     observables,
 )
-from g2fit.loops import log_ratio_over_difference_of_squares
+from g2fit.model.loops import log_ratio_over_difference_of_squares
 
 K = DEFAULT_CONSTANTS
 PIECES = ("delta_amu_one_loop", "delta_amu_two_loop_top", "delta_mmu_over_mmu")

@@ -14,19 +14,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from g2fit.constants import DEFAULT_CONSTANTS
 from g2fit.errors import InputError
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.loops import loop_function_F
-from g2fit.physics import (
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import load_scenario, scenario_names
+from g2fit.likelihood.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
+from g2fit.model.constants import DEFAULT_CONSTANTS
+from g2fit.model.loops import loop_function_F
+from g2fit.model.observables import (
     OBSERVABLES,
     PERTURBATIVE_LIMIT,
     ExpansionWarning,
     PerturbativityWarning,
     observables,
 )
-from g2fit.scenario import load_scenario, scenario_names
-from g2fit.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
 
 EPS = float(np.finfo(float).eps)
 

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 from helpers import edit_text
 
-from g2fit.constants import Constants
 from g2fit.errors import InputError
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.scenario import (
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import (
     future_names,
     future_term_names,
     load_scenario,
     load_term_specs,
     scenario_names,
 )
+from g2fit.model.constants import Constants
 
 SCENARIOS = ["paper-2021", "current", "current-lattice", "fig5-left", "fig5-right"]
 FUTURES = ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee", "lepton-colliders", "all"]
@@ -311,7 +311,7 @@ def test_m_W_of_the_prior_check_follows_the_constants() -> None:
 
 @pytest.mark.parametrize("field", ["m_L_range", "m_S_range"])
 def test_plane_mass_range_below_m_W_is_refused(likelihoods_copy: Path, field: str) -> None:
-    from g2fit.plane import load_plane
+    from g2fit.inference.plane import load_plane
 
     path = likelihoods_copy / "planes" / "fig5-left.toml"
     assert load_plane("fig5-left", likelihoods_copy).m_L_range == (100.0, 5000.0)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from g2fit.constants import DEFAULT_CONSTANTS
-from g2fit.scenario import load_scenario, load_terms
-from g2fit.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
+from g2fit.likelihood.scenario import load_scenario, load_terms
+from g2fit.likelihood.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
+from g2fit.model.constants import DEFAULT_CONSTANTS
 
 V = DEFAULT_CONSTANTS.v
 

@@ -33,9 +33,9 @@ from numpy.typing import NDArray
 
 from g2fit import __version__
 from g2fit.errors import InputError
-from g2fit.files import remove_stale_temporaries, write_atomic, write_json
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.run_folder import likelihood_sha256, read_json_object
+from g2fit.io.files import remove_stale_temporaries, write_atomic, write_json
+from g2fit.jobs.run_folder import likelihood_sha256, read_json_object
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 FloatArray = NDArray[np.float64]
 
@@ -166,7 +166,7 @@ def _chunk_bytes(start: int, positions: FloatArray, log_prob: FloatArray, state:
 class Checkpoint:
     """DIR/checkpoint/: run.json (the run's fingerprint) and one HDF5 file per chunk.
 
-    Its owner holds the lock of DIR (g2fit.files.owned_folder) while it reads or writes."""
+    Its owner holds the lock of DIR (g2fit.io.files.owned_folder) while it reads or writes."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -14,14 +14,8 @@ import numpy as np
 import pandas as pd
 
 from g2fit import __version__
-from g2fit.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
 from g2fit.errors import InputError
-from g2fit.files import owned_folder, prepare_output_folder, write_files
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.plots import corner_plot
-from g2fit.posterior import build_inference_data, inference_data_bytes, summarize
-from g2fit.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
-from g2fit.sampling import (
+from g2fit.inference.sampler import (
     Chain,
     Checkpoint,
     RunSettings,
@@ -30,7 +24,13 @@ from g2fit.sampling import (
     integrated_time,
     run_chain,
 )
-from g2fit.scenario import Scenario
+from g2fit.io.figures import corner_plot
+from g2fit.io.files import owned_folder, prepare_output_folder, write_files
+from g2fit.io.posterior import build_inference_data, inference_data_bytes, summarize
+from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
+from g2fit.jobs.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import Scenario
 
 #: Convergence rules that trigger a warning (not an error) at the end of a run. The walkers of
 #: an ensemble sampler are not independent chains, so convergence is judged by the run's

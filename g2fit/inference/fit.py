@@ -19,8 +19,8 @@ from iminuit import Minuit
 from numpy.typing import NDArray
 from scipy import optimize
 
-from g2fit.likelihood import GlobalLikelihood, to_physical
-from g2fit.terms import chi2_quantile
+from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_physical
+from g2fit.likelihood.terms import chi2_quantile
 
 FloatArray = NDArray[np.float64]
 

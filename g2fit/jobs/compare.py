@@ -10,24 +10,24 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from g2fit.constants import Constants
 from g2fit.errors import InputError
-from g2fit.exclusion import (
+from g2fit.inference.exclusion import (
     EXCLUSION_DELTA_CHI2,
     excluded,
     natural_mask,
     summarize_exclusion,
 )
-from g2fit.likelihood import GlobalLikelihood
-from g2fit.posterior import effective_sample_size, load_posterior, run_attrs
-from g2fit.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
-from g2fit.scenario import (
+from g2fit.io.posterior import effective_sample_size, load_posterior, run_attrs
+from g2fit.jobs.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import (
     MODEL_PARAMETERS,
     Scenario,
     future_names,
     future_term_names,
     load_scenario,
 )
+from g2fit.model.constants import Constants
 
 #: The single experiments compared by default, then the combinations always added.
 DEFAULT_FUTURES = ("hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee")
@@ -82,7 +82,7 @@ def future_terms(scenario: Scenario, future: str) -> list[Any]:
 
 def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     """Best fit with the future's (SM-like) data added: does the model still explain Delta a_mu?"""
-    from g2fit.fit import best_fit
+    from g2fit.inference.fit import best_fit
 
     combined = load_scenario(
         scenario.name, [*scenario.spec["futures"], future], constants=scenario.constants
@@ -204,9 +204,9 @@ def compare_scenarios(
     For each scenario: posterior intervals of m_L, m_S and Y_L Y_R, the fit's 95 % CL upper
     mass limits, and the excluded fraction of its posterior for every future.
     """
-    from g2fit.files import owned_folder, prepare_output_folder, write_json
-    from g2fit.fit_summary import fit_scenario
-    from g2fit.mcmc import default_settings, run_mcmc
+    from g2fit.io.files import owned_folder, prepare_output_folder, write_json
+    from g2fit.jobs.fit import fit_scenario
+    from g2fit.jobs.mcmc import default_settings, run_mcmc
 
     scenarios = [load_scenario(name) for name in names]  # fail on a bad name before running
     check_futures(list(futures or DEFAULT_FUTURES))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from g2fit.errors import InputError
-from g2fit.likelihood import GlobalLikelihood
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 FIT_FILE = "fit.json"
 POSTERIOR_FILE = "posterior.nc"
@@ -104,7 +104,7 @@ def check_folder_results(
 ) -> None:
     """Refuse `folder` if its fit.json or posterior.nc belong to another scenario or
     likelihood, or (given an mcmc `fingerprint`) its posterior to another run."""
-    from g2fit.posterior import run_attrs
+    from g2fit.io.posterior import run_attrs
 
     label = "+".join([likelihood.scenario.name, *likelihood.scenario.spec["futures"]])
     problems = []

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from g2fit.terms import Observables, Term, chi2_quantile
+from g2fit.likelihood.terms import Observables, Term, chi2_quantile
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

@@ -8,15 +8,15 @@ import numpy as np
 
 from g2fit import __version__
 from g2fit.errors import InputError
-from g2fit.fit import (
+from g2fit.inference.fit import (
     RESTART_TOLERANCE,
     UPPER_LIMIT_DELTA_CHI2,
     best_fit,
     profile,
     upper_limit,
 )
-from g2fit.likelihood import GlobalLikelihood, to_physical
-from g2fit.scenario import Scenario
+from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_physical
+from g2fit.likelihood.scenario import Scenario
 
 PROFILED = ("m_L", "m_S")
 

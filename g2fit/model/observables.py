@@ -11,9 +11,9 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from g2fit.constants import DEFAULT_CONSTANTS, Constants
 from g2fit.errors import InputError
-from g2fit.loops import log_ratio_over_difference_of_squares, r_divided_difference
+from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.model.loops import log_ratio_over_difference_of_squares, r_divided_difference
 
 FloatArray = NDArray[np.float64]
 

@@ -13,8 +13,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from g2fit.physics import compute_observables, observables
-from g2fit.scenario import MODEL_PARAMETERS, Parameter, Scenario
+from g2fit.likelihood.scenario import MODEL_PARAMETERS, Parameter, Scenario
+from g2fit.model.observables import compute_observables, observables
 
 FloatArray = NDArray[np.float64]
 _LN10 = math.log(10.0)

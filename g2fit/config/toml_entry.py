@@ -29,7 +29,7 @@ def shipped_folder(name: str) -> Path:
         if not folder.is_dir():
             raise InputError(f"G2FIT_{name.upper()}={override}: no such folder")
         return folder
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     installed = package / name
     return installed if installed.is_dir() else package.parent / name
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from g2fit.config.toml_entry import Entry, read_toml, shipped_folder
 from g2fit.errors import InputError
-from g2fit.schema import Entry, read_toml, shipped_folder
 
 STATUSES = ("verified", "to-verify")
 _COMMON = {"kind", "unit", "source", "status"}

@@ -11,9 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from g2fit.constants import DEFAULT_CONSTANTS, Constants
-from g2fit.errors import InputError
-from g2fit.measurements import (
+from g2fit.config.measurements import (
     Correlated,
     LowerLimit,
     Measurement,
@@ -21,9 +19,9 @@ from g2fit.measurements import (
     Value,
     load_measurements,
 )
-from g2fit.physics import CUTOFF_REASON, EXPANSION_REASON, OBSERVABLES, observables
-from g2fit.schema import Entry, read_toml, shipped_folder
-from g2fit.terms import (
+from g2fit.config.toml_entry import Entry, read_toml, shipped_folder
+from g2fit.errors import InputError
+from g2fit.likelihood.terms import (
     CorrelatedGaussian,
     Gaussian,
     HalfGaussianBound,
@@ -31,6 +29,8 @@ from g2fit.terms import (
     Term,
     chi2_quantile,
 )
+from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.model.observables import CUTOFF_REASON, EXPANSION_REASON, OBSERVABLES, observables
 
 MODEL_PARAMETERS = ("m_L", "m_S", "Y_L", "Y_R", "Y_V", "Y_Vp")
 MASS_PARAMETERS = ("m_L", "m_S")

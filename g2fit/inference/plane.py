@@ -25,13 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit import __version__
-from g2fit.constants import DEFAULT_CONSTANTS
+from g2fit.config.measurements import Value, load_measurements
+from g2fit.config.toml_entry import Entry, read_toml
 from g2fit.errors import InputError
-from g2fit.exclusion import excluded
-from g2fit.files import netcdf_bytes
-from g2fit.measurements import Value, load_measurements
-from g2fit.physics import EXPANSION_REASON, observables
-from g2fit.scenario import (
+from g2fit.inference.exclusion import excluded
+from g2fit.io.files import netcdf_bytes
+from g2fit.likelihood.scenario import (
     Scenario,
     definition_file,
     future_names,
@@ -39,8 +38,9 @@ from g2fit.scenario import (
     load_scenario,
     names_in,
 )
-from g2fit.schema import Entry, read_toml
-from g2fit.terms import Term
+from g2fit.likelihood.terms import Term
+from g2fit.model.constants import DEFAULT_CONSTANTS
+from g2fit.model.observables import EXPANSION_REASON, observables
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]

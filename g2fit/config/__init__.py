@@ -1,0 +1,1 @@
+"""Reading and checking the TOML files of data/ and likelihoods/ into typed specifications."""

@@ -1,0 +1,1 @@
+"""Engines on a likelihood: fits and profiles (iminuit), sampling (emcee), exclusion, planes."""

@@ -1,0 +1,1 @@
+"""Files: atomic writes and folder locks, checkpoints, posterior files (arviz), figures."""

@@ -1,0 +1,1 @@
+"""One module per command: run it, return a typed result, write its files."""
