@@ -148,7 +148,9 @@ def case_plane() -> dict[str, Any]:
     has imported matplotlib; and the whole CLI run (Python start-up and imports included)."""
     import matplotlib.pyplot  # noqa: F401  (a one-time import, not part of a plane)
 
-    from g2fit.inference.plane import compute_plane, grid_bytes, load_plane
+    from g2fit.config.planes import load_plane
+    from g2fit.inference.plane import compute_plane
+    from g2fit.jobs.plane import grid_bytes
     from g2fit.io.figures import plane_figure
     from g2fit.io.files import write_files
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from g2fit.likelihood.terms import Observables, Term, chi2_quantile
+from g2fit.likelihood.terms import Cut, Observables, Term, chi2_quantile
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -37,8 +38,8 @@ def delta_chi2(terms: Sequence[Term], obs: Observables, sm: Observables) -> Floa
 def excluded(terms: Sequence[Term], obs: Observables, sm: Observables) -> BoolArray:
     """True where the terms together exclude the point at 95 % CL (see module docstring):
     any cut-like term beyond its cut, or the Gaussian terms' summed Delta chi^2 above 3.84."""
-    cuts = [t for t in terms if hasattr(t, "excluded")]
-    gaussians = [t for t in terms if not hasattr(t, "excluded")]
+    cuts = [cast(Cut, t) for t in terms if t.is_cut]
+    gaussians = [t for t in terms if not t.is_cut]
     shape = np.shape(next(iter(obs.values())))
     flags = np.zeros(shape, dtype=bool)
     for cut in cuts:

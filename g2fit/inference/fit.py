@@ -90,25 +90,13 @@ class _Cost:
         return total if np.isfinite(total) else _NOT_FINITE
 
 
-def prior_draws(likelihood: GlobalLikelihood, n: int, rng: np.random.Generator) -> FloatArray:
-    """n points uniform in the internal coordinates' box, shape (n, d)."""
-    low, high = likelihood.bounds[:, 0], likelihood.bounds[:, 1]
-    return np.asarray(low + (high - low) * rng.random((n, likelihood.ndim)))
-
-
-def _quiet_minuit() -> None:
-    """Minuit's C++ core prints its internal retries (e.g. a non-positive-definite start
-    matrix, which MIGRAD then repairs) to stderr; g2fit checks validity itself instead."""
-    from iminuit._core import MnPrint
-
-    MnPrint.global_level = -1
-
-
 def _migrad(likelihood: GlobalLikelihood, start: FloatArray, fixed: dict[int, float]) -> Minuit:
-    _quiet_minuit()
     cost = _Cost(likelihood, fixed)
     names = [likelihood.names[i] for i in cost.free]
     minuit = Minuit(cost, start[cost.free], name=names)
+    # -1 also silences the C++ core's notes on its internal retries (e.g. a non-positive-
+    # definite start matrix, which MIGRAD repairs); g2fit checks validity itself.
+    minuit.print_level = -1
     minuit.limits = [tuple(likelihood.bounds[i]) for i in cost.free]
     minuit.strategy = 1
     with warnings.catch_warnings():
@@ -140,7 +128,7 @@ def _scan_starts(
     likelihood: GlobalLikelihood, fixed: dict[int, float], n_scan: int, n_starts: int, seed: int
 ) -> FloatArray:
     """The n_starts best of n_scan prior draws (with `fixed` coordinates imposed)."""
-    draws = prior_draws(likelihood, n_scan, np.random.default_rng(seed))
+    draws = likelihood.prior_draws(n_scan, np.random.default_rng(seed))
     for i, value in fixed.items():
         draws[:, i] = value
     chi2 = np.where(likelihood.in_prior(draws), likelihood.chi2(draws), np.inf)
@@ -231,7 +219,7 @@ def profile(
         theta[:, index] = grid
         cost = _Cost(likelihood, {})
         return Profile(np.array([cost(row) for row in theta]), theta)
-    draws = prior_draws(likelihood, n_scan, np.random.default_rng(seed))
+    draws = likelihood.prior_draws(n_scan, np.random.default_rng(seed))
     candidates = np.repeat(draws[None, :, :], m, axis=0)
     candidates[:, :, index] = grid[:, None, :]
     flat = candidates.reshape(-1, likelihood.ndim)

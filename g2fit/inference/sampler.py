@@ -1,13 +1,12 @@
 """Posterior sampling with emcee: vectorized, checkpointed, resumable to the same samples.
 
-The chain is written as it runs to DIR/checkpoint/, one HDF5 file per chunk of steps, each
-written whole and renamed into place, so a crash (Ctrl-C, kill -9, a full disk) loses at
-most the chunk in progress and never leaves a half-written file. Each chunk carries the
-sampler's full state (walker positions, their log-probabilities, the random generator) with
-HDF5 checksums, so a resumed run continues exactly where the interrupted one stopped (with
-the same seed it ends with the same samples as an uninterrupted run) and a damaged chunk is
-refused rather than resumed. The run's identity (run.json) is written before its first step.
-Ctrl-C or SIGTERM stops the run after the step in progress and checkpoints what was done.
+The chain runs continuously in one emcee EnsembleSampler whose backend is the run's checkpoint,
+received from the caller (g2fit.io.checkpoint.Checkpoint, which keeps the chain in memory and
+writes it to DIR/checkpoint/ in chunks, each with the sampler's full state). A resumed run
+continues from the checkpoint's last state and random generator, so with the same seed it
+ends with the same samples as an uninterrupted run; a checkpoint whose walkers a valid chain
+cannot hold is refused. The run's identity is recorded before its first step. Ctrl-C or
+SIGTERM stops the run after the step in progress and checkpoints what was done.
 
 Moves: differential evolution (80 %) with the snooker update (20 %). On paper-2021 this gives
 an integrated autocorrelation time of ~25-30 steps against ~70 for emcee's default stretch
@@ -18,28 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import logging
-import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import emcee
-import h5py
 import numpy as np
 from numpy.typing import NDArray
 
-from g2fit import __version__
 from g2fit.errors import InputError
-from g2fit.io.files import remove_stale_temporaries, write_atomic, write_json
-from g2fit.jobs.run_folder import likelihood_sha256, read_json_object
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 FloatArray = NDArray[np.float64]
 
-_CHUNK_NAME = re.compile(r"^chunk-(\d+)\.h5$")
 #: Prior draws from which the starting walkers are resampled by their likelihood (at least
 #: this many, and ten per walker).
 _INITIAL_DRAWS = 50_000
@@ -115,9 +107,9 @@ def fingerprint(likelihood: GlobalLikelihood, settings: RunSettings) -> dict[str
     """The identity of a run, checked before a checkpoint is reused (steps may grow)."""
     return {
         "scenario": likelihood.scenario.name,
-        "futures": likelihood.scenario.spec["futures"],
+        "futures": list(likelihood.scenario.futures),
         "parameters": list(likelihood.names),
-        "likelihood_sha256": likelihood_sha256(likelihood),
+        "likelihood_sha256": likelihood.sha256(),
         "seed": settings.seed,
         "walkers": settings.walkers,
         "moves": describe_moves(),
@@ -143,139 +135,46 @@ def initial_positions(likelihood: GlobalLikelihood, walkers: int, seed: int) -> 
     return np.asarray(draws[chosen])
 
 
-def _chunk_bytes(start: int, positions: FloatArray, log_prob: FloatArray, state: Any) -> bytes:
-    """One chunk as HDF5 bytes, every dataset with a fletcher32 checksum."""
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as handle:
-        handle.attrs["start"], handle.attrs["stop"] = start, start + positions.shape[0]
+class CheckpointBackend(Protocol):
+    """What run_chain needs of its checkpoint (g2fit.io.checkpoint.Checkpoint): an emcee
+    backend, given to the sampler, that also keeps the chain on disk."""
 
-        def put(name: str, value: NDArray[Any]) -> h5py.Dataset:
-            return handle.create_dataset(name, data=value, fletcher32=True)
-
-        put("positions", positions)
-        put("log_prob", log_prob)
-        put("state/coords", state.coords)
-        put("state/log_prob", state.log_prob)
-        name, keys, pos, has_gauss, cached = state.random_state
-        put("state/rng_keys", keys).attrs.update(
-            {"name": name, "pos": pos, "has_gauss": has_gauss, "cached_gaussian": cached}
-        )
-    return buffer.getvalue()
-
-
-class Checkpoint:
-    """DIR/checkpoint/: run.json (the run's fingerprint) and one HDF5 file per chunk.
-
-    Its owner holds the lock of DIR (g2fit.io.files.owned_folder) while it reads or writes."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def chunks(self) -> list[Path]:
-        if not self.folder.is_dir():
-            return []
-        found = {}
-        for path in self.folder.iterdir():
-            match = _CHUNK_NAME.match(path.name)
-            if match:
-                found[int(match.group(1))] = path
-        return [found[start] for start in sorted(found)]
+    folder: Path
 
     def check_compatible(self, identity: dict[str, Any], steps: int) -> int:
         """Steps already done by a compatible checkpoint (0 if none); refuse any other."""
-        run_file = self.folder / "run.json"
-        if not run_file.exists():
-            if self.chunks():
-                raise InputError(f"{self.folder}: chunk files without run.json; not a g2fit run")
-            return 0
-        stored = read_json_object(run_file).get("fingerprint")
-        if not isinstance(stored, dict):
-            raise InputError(f"{run_file}: field 'fingerprint' missing; not a g2fit checkpoint")
-        for key, value in identity.items():
-            if stored.get(key) != value:
-                raise InputError(
-                    f"{self.folder} holds a run with a different {key} "
-                    f"({stored.get(key)!r}, not {value!r}); use another --out or delete it"
-                )
-        done = self._steps_done()
-        if done > steps:
-            raise InputError(f"{self.folder} already holds {done} steps, more than --steps {steps}")
-        return done
+        ...
 
-    def _steps_done(self) -> int:
-        done = 0
-        for path in self.chunks():
-            start, stop = self._read_range(path)
-            if start != done or stop <= start:
-                raise InputError(f"{path}: holds steps {start}-{stop}, expected a start at {done}")
-            done = stop
-        return done
+    def read(self) -> emcee.State | None:
+        """Load the stored chain; the state to continue from, None if nothing is stored."""
+        ...
 
-    @staticmethod
-    def _read_range(path: Path) -> tuple[int, int]:
-        try:
-            with h5py.File(path, "r") as handle:
-                return int(handle.attrs["start"]), int(handle.attrs["stop"])
-        except (OSError, KeyError, ValueError, TypeError) as error:
-            raise InputError(f"{path}: unreadable checkpoint chunk ({error})") from None
+    def begin(self, identity: dict[str, Any], chunk: int) -> None:
+        """Record the run's identity before its first step; store every `chunk` steps."""
+        ...
 
-    def begin(self, identity: dict[str, Any]) -> None:
-        """Record the run's identity before its first step (a compatible run.json stays)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.folder)
-        if not (self.folder / "run.json").exists():
-            document = {"fingerprint": identity, "g2fit_version": __version__}
-            write_json(self.folder / "run.json", document)
+    def flush(self) -> None:
+        """Store the steps not yet stored."""
+        ...
 
-    def write(self, start: int, positions: FloatArray, log_prob: FloatArray, state: Any) -> None:
-        path = self.folder / f"chunk-{start:09d}.h5"
-        write_atomic(path, _chunk_bytes(start, positions, log_prob, state))
+    def get_chain(self) -> FloatArray: ...
 
-    def read(self) -> tuple[list[FloatArray], list[FloatArray], emcee.State | None]:
-        positions, log_probs, state = [], [], None
-        for path in self.chunks():
-            try:
-                with h5py.File(path, "r") as handle:
-                    positions.append(handle["positions"][...])
-                    log_probs.append(handle["log_prob"][...])
-                    keys = handle["state/rng_keys"]
-                    random_state = (
-                        str(keys.attrs["name"]),
-                        keys[...],
-                        int(keys.attrs["pos"]),
-                        int(keys.attrs["has_gauss"]),
-                        float(keys.attrs["cached_gaussian"]),
-                    )
-                    state = emcee.State(
-                        handle["state/coords"][...],
-                        log_prob=handle["state/log_prob"][...],
-                        random_state=random_state,
-                    )
-            except (OSError, KeyError, ValueError, TypeError) as error:
-                raise InputError(
-                    f"{path}: damaged checkpoint chunk ({error}); delete it and the chunks "
-                    "after it to resume from the one before"
-                ) from None
-        return positions, log_probs, state
+    def get_log_prob(self) -> FloatArray: ...
 
 
 def _check_restored(
-    likelihood: GlobalLikelihood,
-    positions: list[FloatArray],
-    log_probs: list[FloatArray],
-    state: emcee.State,
-    folder: Path,
-    walkers: int,
+    likelihood: GlobalLikelihood, checkpoint: CheckpointBackend, state: emcee.State, walkers: int
 ) -> None:
     """Refuse a checkpoint whose walkers are not where a valid chain can be: every stored
     position finite and inside the prior, and the final ln p equal to the likelihood's."""
     problem = None
     shape = (walkers, likelihood.ndim)
-    if any(p.ndim != 3 or p.shape[1:] != shape for p in positions) or state.coords.shape != shape:
+    positions = checkpoint.get_chain()
+    if positions.ndim != 3 or positions.shape[1:] != shape or state.coords.shape != shape:
         problem = "walker positions of the wrong shape"
     else:
-        stored = np.concatenate(positions).reshape(-1, likelihood.ndim)
-        lp = np.concatenate(log_probs)
+        stored = positions.reshape(-1, likelihood.ndim)
+        lp = checkpoint.get_log_prob()
         if not (np.all(likelihood.in_prior(stored)) and np.all(np.isfinite(lp))):
             problem = "positions outside the prior or non-finite log-probabilities"
         else:
@@ -284,8 +183,8 @@ def _check_restored(
                 problem = "log-probabilities that the likelihood does not reproduce"
     if problem:
         raise InputError(
-            f"{folder}: the checkpoint holds {problem}; it is damaged: delete the folder "
-            "to start again"
+            f"{checkpoint.folder}: the checkpoint holds {problem}; it is damaged: delete the "
+            "folder to start again"
         )
 
 
@@ -312,7 +211,7 @@ def _stop_requests() -> Iterator[list[int]]:
 def run_chain(
     likelihood: GlobalLikelihood,
     settings: RunSettings,
-    checkpoint: Checkpoint,
+    checkpoint: CheckpointBackend,
     progress: Callable[[int], None] | None = None,
 ) -> Chain:
     """Run (or resume) the chain to settings.steps steps; `progress(n)` after each step.
@@ -320,38 +219,35 @@ def run_chain(
     Raises KeyboardInterrupt after checkpointing when Ctrl-C or SIGTERM asked it to stop."""
     identity = fingerprint(likelihood, settings)
     done = checkpoint.check_compatible(identity, settings.steps)
-    positions, log_probs, state = checkpoint.read()
+    state = checkpoint.read()
     if state is None:
         coords = initial_positions(likelihood, settings.walkers, settings.seed)
         random_state = np.random.RandomState(settings.seed).get_state()
         state = emcee.State(coords, log_prob=likelihood.log_prob(coords), random_state=random_state)
     else:
-        _check_restored(
-            likelihood, positions, log_probs, state, checkpoint.folder, settings.walkers
-        )
-    checkpoint.begin(identity)
+        _check_restored(likelihood, checkpoint, state, settings.walkers)
+    checkpoint.begin(identity, settings.chunk)
     sampler = emcee.EnsembleSampler(
-        settings.walkers, likelihood.ndim, likelihood.log_prob, vectorize=True, moves=moves()
+        settings.walkers,
+        likelihood.ndim,
+        likelihood.log_prob,
+        vectorize=True,
+        moves=moves(),
+        backend=checkpoint,
     )
     resumed_from = done
     with _stop_requests() as stop:
-        while done < settings.steps and not stop:
-            n = min(settings.chunk, settings.steps - done)
-            sampler.reset()
-            for step_state in sampler.sample(state, iterations=n):
-                state = step_state
+        if done < settings.steps:
+            for _ in sampler.sample(state, iterations=settings.steps - done):
+                done += 1
                 if progress is not None:
                     progress(1)
                 if stop:
                     break
-            chunk_positions = sampler.get_chain()
-            checkpoint.write(done, chunk_positions, sampler.get_log_prob(), state)
-            positions.append(chunk_positions)
-            log_probs.append(sampler.get_log_prob())
-            done += chunk_positions.shape[0]
+        checkpoint.flush()
     if done < settings.steps:
         raise KeyboardInterrupt
-    return Chain(np.concatenate(positions), np.concatenate(log_probs), resumed_from)
+    return Chain(checkpoint.get_chain(), checkpoint.get_log_prob(), resumed_from)
 
 
 def integrated_time(positions: FloatArray) -> FloatArray:

@@ -1,11 +1,16 @@
-"""Figures: the corner plot of a posterior (more figures come with `plane` and `integrand`)."""
+"""Figures as PNG bytes: the corner plot of a posterior, the planes (Figs. 5/6), the loop
+integrand (Fig. 2) and the scenario comparison."""
 
 from __future__ import annotations
 
 import io
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from g2fit.inference.plane import Plane
 
 MASS_LABELS = {"m_L": r"$\log_{10}(m_L/\mathrm{GeV})$", "m_S": r"$\log_{10}(m_S/\mathrm{GeV})$"}
 LABELS = {"Y_L": r"$Y_L$", "Y_R": r"$Y_R$", "Y_V": r"$Y_V$", "Y_Vp": r"$Y'_V$"}
@@ -67,21 +72,21 @@ FUTURE_STYLE = {
 }
 
 
-def plane_figure(plane: dict[str, Any]) -> bytes:
-    """Figs. 5/6: shaded regions, the tau line, Delta m_mu/m_mu contours, future lines."""
-    import matplotlib
+def _cutoff_label(cutoff: float) -> str:
+    """Lambda for a legend: 10^k GeV for a power of ten, else the number."""
+    exponent = math.log10(cutoff)
+    if exponent.is_integer():
+        k = int(exponent)
+        return f"10^{k}" if 0 <= k < 10 else f"10^{{{k}}}"
+    return f"{cutoff:g}"
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def _draw_regions(axis: Any, plane: Plane, handles: list[Any]) -> None:
+    """Shaded regions excluded today, the Delta a_mu band, and the tau line."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    spec = plane["spec"]
-    m_L, m_S = plane["m_L"], plane["m_S"]
-    masks, fields = plane["masks"], plane["fields"]
-    figure, axis = plt.subplots(figsize=(10.0, 6.0))
-    gray = masks["gray"]
-    handles: list[Any] = []
+    m_L, m_S, masks = plane.m_L, plane.m_S, plane.masks
     for name, (color, label) in REGION_STYLE.items():
         mask = masks[name].astype(float)
         if mask.any():
@@ -92,59 +97,71 @@ def plane_figure(plane: dict[str, Any]) -> bytes:
             m_L, m_S, masks["band"].astype(float), levels=[0.5, 1.5], colors=["#1f77b4"], alpha=0.35
         )
         handles.append(Patch(color="#1f77b4", alpha=0.35, label=r"$\Delta a_\mu$ within $1\sigma$"))
-    tau = (masks["tau"] | gray).astype(float)
+    tau = (masks["tau"] | masks["gray"]).astype(float)
     if 0 < tau.mean() < 1:
         axis.contour(m_L, m_S, tau, levels=[0.5], colors=["#d62728"], linestyles="--")
         handles.append(
             Line2D([], [], color="#d62728", ls="--", label=r"$\tau$ universality (eq. 18)")
         )
-    levels = sorted(spec.contours)
-    if levels:
-        # Only where a split exists at all: beyond, Y_L Y_R and the shift run off to infinity.
-        lines = axis.contour(
-            m_L,
-            m_S,
-            np.where(gray, np.nan, fields["delta_mmu_over_mmu"]),
-            levels=levels,
-            colors="k",
-            linestyles="--",
-            linewidths=0.8,
-        )
-        axis.clabel(lines, fmt="%g", fontsize=8)
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color="k",
-                ls="--",
-                lw=0.8,
-                label=r"$\Delta m_\mu/m_\mu$ ($\Lambda = 10^5$ GeV)",
-            )
-        )
+
+
+def _draw_contours(axis: Any, plane: Plane, handles: list[Any]) -> None:
+    """The Delta m_mu/m_mu contours, where a split of Y_L Y_R exists at all."""
+    from matplotlib.lines import Line2D
+
+    levels = sorted(plane.spec.contours)
+    if not levels:
+        return
+    # Beyond the gray edge, Y_L Y_R and the shift run off to infinity.
+    shift = np.where(plane.masks["gray"], np.nan, plane.fields["delta_mmu_over_mmu"])
+    lines = axis.contour(
+        plane.m_L, plane.m_S, shift, levels=levels, colors="k", linestyles="--", linewidths=0.8
+    )
+    axis.clabel(lines, fmt="%g", fontsize=8)
+    cutoff = _cutoff_label(plane.scenario.cutoff)
+    label = rf"$\Delta m_\mu/m_\mu$ ($\Lambda = {cutoff}$ GeV)"
+    handles.append(Line2D([], [], color="k", ls="--", lw=0.8, label=label))
+
+
+def _draw_futures(axis: Any, plane: Plane, handles: list[Any]) -> None:
+    """Each future's own reach, as the paper draws its lines."""
+    from matplotlib.lines import Line2D
+
     for future, (color, style, label) in FUTURE_STYLE.items():
         key = f"reach_{future}"
-        if key not in masks:
+        if key not in plane.masks:
             continue
-        covered = masks[key].astype(float)
+        covered = plane.masks[key].astype(float)
         if 0 < covered.mean() < 1:
             axis.contour(
-                m_L, m_S, covered, levels=[0.5], colors=[color], linestyles=style, linewidths=1.6
+                plane.m_L,
+                plane.m_S,
+                covered,
+                levels=[0.5],
+                colors=[color],
+                linestyles=style,
+                linewidths=1.6,
             )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=color,
-                ls=style,
-                lw=1.6,
-                label=label,
-            )
-        )
+        handles.append(Line2D([], [], color=color, ls=style, lw=1.6, label=label))
+
+
+def plane_figure(plane: Plane) -> bytes:
+    """Figs. 5/6: shaded regions, the tau line, Delta m_mu/m_mu contours, future lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(10.0, 6.0))
+    handles: list[Any] = []
+    _draw_regions(axis, plane, handles)
+    _draw_contours(axis, plane, handles)
+    _draw_futures(axis, plane, handles)
     axis.set_xscale("log")
     axis.set_yscale("log")
     axis.set_xlabel(r"$m_L$ [GeV]")
     axis.set_ylabel(r"$m_S$ [GeV]")
-    axis.set_title(spec.description, fontsize=8, wrap=True)
+    axis.set_title(plane.spec.description, fontsize=8, wrap=True)
     axis.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     figure.tight_layout()
     return figure_png(figure)
@@ -226,16 +243,22 @@ def comparison_figure(document: dict[str, Any]) -> bytes:
     left.set_ylim(-0.6, len(names) - 0.4)
     left.set_xlabel("mass [GeV]")
     left.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    _fraction_bars(right, rows, labels)
+    figure.tight_layout()
+    return figure_png(figure)
+
+
+def _fraction_bars(axis: Any, rows: dict[str, dict[str, Any]], labels: list[str]) -> None:
+    """The excluded fraction of each scenario's posterior, per future, with its MC error."""
+    names = list(rows)
     futures = list(rows[names[0]]["excluded_fraction"])
     width = 0.8 / len(names)
     for i, (name, label) in enumerate(zip(names, labels, strict=True)):
         x = np.arange(len(futures)) + (i - (len(names) - 1) / 2) * width
         fractions = [rows[name]["excluded_fraction"][f] for f in futures]
         errors = [rows[name]["mc_error"][f] for f in futures]
-        right.bar(x, fractions, width, yerr=errors, capsize=2, label=label.replace("\n", " "))
-    right.set_xticks(range(len(futures)), futures, rotation=30, ha="right")
-    right.set_ylabel("excluded fraction of the posterior (95% CL)")
-    right.set_ylim(0, 1.05)
-    right.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(names))
-    figure.tight_layout()
-    return figure_png(figure)
+        axis.bar(x, fractions, width, yerr=errors, capsize=2, label=label.replace("\n", " "))
+    axis.set_xticks(range(len(futures)), futures, rotation=30, ha="right")
+    axis.set_ylabel("excluded fraction of the posterior (95% CL)")
+    axis.set_ylim(0, 1.05)
+    axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(names))

@@ -23,6 +23,9 @@ from typing import Any, Literal
 from g2fit.errors import InputError, OutputError
 
 LOCK_FILE = ".g2fit.lock"
+#: The results of `fit` and `mcmc` in a run folder.
+FIT_FILE = "fit.json"
+POSTERIOR_FILE = "posterior.nc"
 #: .NAME.PID.TOKEN.tmp (write_atomic), and .NAME.PID.tmp of earlier versions.
 _TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)(\.\w+)?\.tmp$")
 #: Folders whose lock this process holds, with the lock file's descriptor and nesting depth.
@@ -40,6 +43,18 @@ def prepare_output_folder(folder: Path) -> Path:
     except OSError as error:
         raise InputError(f"output folder {folder} is not writable ({error.strerror})") from None
     return folder
+
+
+def check_png_target(out: Path, also: tuple[Path, ...] = ()) -> None:
+    """`--out` must name a .png file, and neither it nor the files written beside it
+    (`also`) may be a folder."""
+    if out.suffix != ".png":
+        raise InputError(f"argument --out: must name a .png file, got {str(out)!r}")
+    for path in (out, *also):
+        if path.is_dir():
+            raise InputError(
+                f"argument --out: {path} is a folder; the output needs a file name there"
+            )
 
 
 def _lock_holder(descriptor: int) -> str:
@@ -185,6 +200,25 @@ def netcdf_bytes(groups: dict[str | None, Any]) -> bytes:
         dataset.to_netcdf(buffer, mode=mode, group=group, engine="h5netcdf", encoding=encoding)
         mode = "a"
     return buffer.getvalue()
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file that must hold an object; NaN and Infinity are refused."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot be read ({error})") from None
+    try:
+        document = json.loads(text, parse_constant=_no_constant)
+    except ValueError as error:
+        raise InputError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: not a g2fit result (a JSON {type(document).__name__})")
+    return document
 
 
 def json_text(document: Any) -> str:

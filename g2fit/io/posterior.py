@@ -18,8 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from g2fit.errors import InputError
-from g2fit.io.files import netcdf_bytes, write_atomic
-from g2fit.jobs.run_folder import POSTERIOR_FILE
+from g2fit.io.files import POSTERIOR_FILE, netcdf_bytes, write_atomic
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import

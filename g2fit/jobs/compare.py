@@ -1,4 +1,6 @@
-"""`compare`: what each future experiment rules out of a posterior, and scenarios side by side."""
+"""`compare --posterior`: what each future experiment rules out of a posterior.
+
+(`compare --scenarios`, scenarios side by side, is g2fit.jobs.compare_scenarios.)"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from g2fit.config.scenarios import future_names, future_term_names
 from g2fit.errors import InputError
 from g2fit.inference.exclusion import (
     EXCLUSION_DELTA_CHI2,
@@ -17,17 +20,13 @@ from g2fit.inference.exclusion import (
     natural_mask,
     summarize_exclusion,
 )
+from g2fit.io.files import json_text, owned_folder, prepare_output_folder, write_files
 from g2fit.io.posterior import effective_sample_size, load_posterior, run_attrs
-from g2fit.jobs.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
-from g2fit.likelihood.scenario import (
-    MODEL_PARAMETERS,
-    Scenario,
-    future_names,
-    future_term_names,
-    load_scenario,
-)
+from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
+from g2fit.likelihood.terms import Term
 from g2fit.model.constants import Constants
+from g2fit.model.observables import MODEL_PARAMETERS
 
 #: The single experiments compared by default, then the combinations always added.
 DEFAULT_FUTURES = ("hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee")
@@ -74,10 +73,9 @@ def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
     return load_scenario(name, futures, constants=constants), attrs
 
 
-def future_terms(scenario: Scenario, future: str) -> list[Any]:
-    names = future_term_names(future)
-    with_future = load_scenario(scenario.name, [future], constants=scenario.constants)
-    return [t for t in with_future.terms if t.name in names]
+def future_terms(scenario: Scenario, future: str) -> list[Term]:
+    """The terms of one future, built with the scenario's constants."""
+    return load_terms(future_term_names(future), constants=scenario.constants)
 
 
 def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
@@ -85,7 +83,7 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     from g2fit.inference.fit import best_fit
 
     combined = load_scenario(
-        scenario.name, [*scenario.spec["futures"], future], constants=scenario.constants
+        scenario.name, [*scenario.futures, future], constants=scenario.constants
     )
     likelihood = GlobalLikelihood(combined)
     result = best_fit(likelihood, n_starts=4)
@@ -187,93 +185,27 @@ def format_exclusion(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _interval(values: np.ndarray) -> dict[str, float]:
-    q = np.quantile(values, [0.025, 0.5, 0.975])
-    return {"median": float(q[1]), "low95": float(q[0]), "high95": float(q[2])}
+@dataclasses.dataclass(frozen=True)
+class ExclusionReport:
+    """What `compare --posterior` found and wrote: exclusion.json's document, the files."""
+
+    document: dict[str, Any]
+    paths: tuple[Path, ...]
+
+    def table(self) -> str:
+        return format_exclusion(self.document)
 
 
-def compare_scenarios(
-    names: list[str],
-    futures: list[str] | None = None,
-    *,
-    results: Path = Path("results"),
-    progress: bool = True,
-) -> dict[str, Any]:
-    """paper-2021, current, current-lattice (or any list) side by side; runs what is missing.
-
-    For each scenario: posterior intervals of m_L, m_S and Y_L Y_R, the fit's 95 % CL upper
-    mass limits, and the excluded fraction of its posterior for every future.
-    """
-    from g2fit.io.files import owned_folder, prepare_output_folder, write_json
-    from g2fit.jobs.fit import fit_scenario
-    from g2fit.jobs.mcmc import default_settings, run_mcmc
-
-    scenarios = [load_scenario(name) for name in names]  # fail on a bad name before running
+def run_exclusion(
+    run: Path, futures: list[str] | None, out: Path | None, *, fits: bool = True
+) -> ExclusionReport:
+    """The exclusion summary of the posterior in RUN, written to OUT (default RUN) as
+    exclusion.json and exclusion.csv; OUT is locked meanwhile."""
     check_futures(list(futures or DEFAULT_FUTURES))
-    rows: dict[str, Any] = {}
-    for scenario in scenarios:
-        run = prepare_output_folder(results / scenario.name)
-        with owned_folder(run):
-            check_folder_results(run, GlobalLikelihood(scenario))
-            if not (run / POSTERIOR_FILE).exists():
-                print(f"{scenario.name}: no posterior in {run}; running g2fit mcmc", flush=True)
-                run_mcmc(scenario, run, default_settings(progress=progress))
-            if not (run / FIT_FILE).exists():
-                print(f"{scenario.name}: no fit in {run}; running g2fit fit", flush=True)
-                write_json(run / FIT_FILE, fit_scenario(scenario))
-        rows[scenario.name] = _scenario_row(scenario, run, futures)
-    return {"test": TEST, "scenarios": rows}
-
-
-def _scenario_row(scenario: Scenario, run: Path, futures: list[str] | None) -> dict[str, Any]:
-    """One scenario's line of the comparison, from the results in its run folder."""
-    fit = read_fit(run / FIT_FILE)
-    frame = load_posterior(run)
-    exclusion = exclusion_summary(run, futures, fits=False)
-    return {
-        "description": scenario.description,
-        "run": str(run),
-        **{name: _interval(frame[name].to_numpy()) for name in ("m_L", "m_S", "YL_YR")},
-        "delta_amu": _interval(frame["delta_amu"].to_numpy()),
-        "upper_limits_95": fit["upper_limits_95"],
-        "chi2_min": fit["chi2_min"],
-        "chi2_sm": fit["chi2_sm"],
-        "fraction_natural": exclusion["fraction_natural"],
-        "convergence": exclusion["convergence"],
-        "excluded_fraction": {k: v["excluded_fraction"] for k, v in exclusion["futures"].items()},
-        "mc_error": {k: v["mc_error"] for k, v in exclusion["futures"].items()},
-    }
-
-
-def format_comparison(document: dict[str, Any]) -> str:
-    """A markdown table, one row per scenario."""
-    rows = document["scenarios"]
-    futures = list(next(iter(rows.values()))["excluded_fraction"])
-    header = (
-        "| scenario | m_L [GeV] | m_S [GeV] | Y_L Y_R | m_L, m_S < (95% CL) | "
-        "chi2_SM - chi2_min | " + " | ".join(f"excl. {f}" for f in futures) + " |"
-    )
-    lines = [header, "|" + " --- |" * (6 + len(futures))]
-
-    def interval(r: dict[str, float], fmt: str) -> str:
-        return f"{r['median']:{fmt}} [{r['low95']:{fmt}}, {r['high95']:{fmt}}]"
-
-    unconverged = [name for name, r in rows.items() if not r["convergence"]["converged"]]
-    for name, r in rows.items():
-        label = f"{name} (NOT CONVERGED)" if name in unconverged else name
-        limits = ", ".join(
-            "none" if v is None else f"{v:.0f}" for v in r["upper_limits_95"].values()
-        )
-        excl = " | ".join(f"{r['excluded_fraction'][f]:.2f}" for f in futures)
-        lines.append(
-            f"| {label} | {interval(r['m_L'], '.0f')} | {interval(r['m_S'], '.0f')} | "
-            f"{interval(r['YL_YR'], '.2f')} | {limits} | {r['chi2_sm'] - r['chi2_min']:.1f} | "
-            f"{excl} |"
-        )
-    if unconverged:
-        lines.append("")
-        lines.append(
-            f"WARNING: the posteriors of {', '.join(unconverged)} are not converged; their "
-            "intervals and fractions are unreliable (rerun their mcmc with more --steps)."
-        )
-    return "\n".join(lines)
+    run_attrs(run)  # a g2fit run, before anything is written
+    folder = prepare_output_folder(out or run)
+    with owned_folder(folder):
+        document = exclusion_summary(run, futures, fits=fits)
+        paths = (folder / "exclusion.json", folder / "exclusion.csv")
+        write_files([(paths[0], json_text(document)), (paths[1], exclusion_csv(document))])
+    return ExclusionReport(document, paths)

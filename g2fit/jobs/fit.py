@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,19 +13,86 @@ from g2fit.errors import InputError
 from g2fit.inference.fit import (
     RESTART_TOLERANCE,
     UPPER_LIMIT_DELTA_CHI2,
+    FitResult,
     best_fit,
     profile,
     upper_limit,
 )
+from g2fit.io.files import FIT_FILE, owned_folder, prepare_output_folder, write_json
+from g2fit.jobs.run_folder import check_folder_results
 from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_physical
 from g2fit.likelihood.scenario import Scenario
 
 PROFILED = ("m_L", "m_S")
+#: A candidate for the lowest point: (chi^2, theta, where it was found).
+Candidate = tuple[float, np.ndarray, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class FitReport:
+    """What `g2fit fit` found and wrote: fit.json's document and its path."""
+
+    document: dict[str, Any]
+    path: Path
+
+    def table(self) -> str:
+        """A short table: per-term chi^2 and pulls at the best fit and for the SM."""
+        return format_fit_table(self.document)
 
 
 def _grid(likelihood: GlobalLikelihood, name: str, n: int) -> np.ndarray:
     low, high = likelihood.bounds[likelihood.names.index(name)]
     return np.linspace(low, high, n)
+
+
+def _profiles_1d(
+    likelihood: GlobalLikelihood, names: list[str], n: int, seed: int
+) -> tuple[dict[str, Any], list[Candidate]]:
+    """The 1-D profile of each mass (physical values and chi^2), and each one's lowest point."""
+    profiles: dict[str, Any] = {}
+    lowest: list[Candidate] = []
+    for name in names:
+        grid = _grid(likelihood, name, n)
+        found = profile(likelihood, [name], grid[:, None], seed=seed)
+        parameter = likelihood.parameters[likelihood.names.index(name)]
+        profiles[name] = {
+            "values": to_physical(parameter, grid).tolist(),
+            "chi2": found.chi2.tolist(),
+        }
+        best = int(np.argmin(found.chi2))
+        lowest.append((float(found.chi2[best]), found.theta[best], f"profile of {name}"))
+    return profiles, lowest
+
+
+def _profile_2d(
+    likelihood: GlobalLikelihood, names: list[str], n: int, seed: int
+) -> tuple[dict[str, Any], Candidate]:
+    """The 2-D profile over the two masses on an n x n grid, and its lowest point."""
+    axes = [_grid(likelihood, name, n) for name in names]
+    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 2)
+    found = profile(likelihood, names, mesh, seed=seed)
+    parameters = [likelihood.parameters[likelihood.names.index(name)] for name in names]
+    document = {
+        "axes": names,
+        names[0]: to_physical(parameters[0], axes[0]).tolist(),
+        names[1]: to_physical(parameters[1], axes[1]).tolist(),
+        "chi2": found.chi2.reshape(n, n).tolist(),
+    }
+    best = int(np.argmin(found.chi2))
+    return document, (float(found.chi2[best]), found.theta[best], "2-D profile")
+
+
+def _lowest(
+    likelihood: GlobalLikelihood, result: FitResult, candidates: list[Candidate]
+) -> tuple[FitResult, str]:
+    """The fit restarted from the lowest profile point if that lies below it; where it came from."""
+    if candidates:
+        value, theta, where = min(candidates, key=lambda item: item[0])
+        if value < result.cost_min - RESTART_TOLERANCE:
+            restarted = best_fit(likelihood, starts=theta[None, :])
+            if restarted.cost_min < result.cost_min:
+                return restarted, where
+    return result, "scan"
 
 
 def fit_scenario(
@@ -44,73 +113,75 @@ def fit_scenario(
             f"scenario {scenario.name}: chi^2 is not finite with these inputs "
             f"(constants {scenario.constants.as_dict()})"
         )
-    profiles: dict[str, Any] = {}
-    lowest: list[tuple[float, np.ndarray, str]] = []
     free_masses = [name for name in PROFILED if name in likelihood.names]
-    for name in free_masses:
-        grid = _grid(likelihood, name, n_profile)
-        found = profile(likelihood, [name], grid[:, None], seed=seed)
-        parameter = likelihood.parameters[likelihood.names.index(name)]
-        profiles[name] = {
-            "values": to_physical(parameter, grid).tolist(),
-            "chi2": found.chi2.tolist(),
-        }
-        best = int(np.argmin(found.chi2))
-        lowest.append((float(found.chi2[best]), found.theta[best], f"profile of {name}"))
+    profiles, candidates = _profiles_1d(likelihood, free_masses, n_profile, seed)
     profile_2d: dict[str, Any] | None = None
     if len(free_masses) == 2:
-        axes = [_grid(likelihood, name, n_profile_2d) for name in free_masses]
-        mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 2)
-        found = profile(likelihood, free_masses, mesh, seed=seed)
-        parameters = [likelihood.parameters[likelihood.names.index(n)] for n in free_masses]
-        profile_2d = {
-            "axes": free_masses,
-            free_masses[0]: to_physical(parameters[0], axes[0]).tolist(),
-            free_masses[1]: to_physical(parameters[1], axes[1]).tolist(),
-            "chi2": found.chi2.reshape(n_profile_2d, n_profile_2d).tolist(),
-        }
-        best = int(np.argmin(found.chi2))
-        lowest.append((float(found.chi2[best]), found.theta[best], "2-D profile"))
-    start = "scan"
-    if lowest:
-        value, theta, where = min(lowest, key=lambda item: item[0])
-        if value < result.cost_min - RESTART_TOLERANCE:
-            restarted = best_fit(likelihood, starts=theta[None, :])
-            if restarted.cost_min < result.cost_min:
-                result, start = restarted, where
-    chi2_min = result.chi2_min
-    limits: dict[str, float | None] = {}
-    for name in free_masses:
-        grid = _grid(likelihood, name, n_profile)
-        limits[name] = upper_limit(
-            likelihood, name, grid, np.array(profiles[name]["chi2"]), chi2_min
+        profile_2d, lowest_2d = _profile_2d(likelihood, free_masses, n_profile_2d, seed)
+        candidates.append(lowest_2d)
+    result, start = _lowest(likelihood, result, candidates)
+    limits = {
+        name: upper_limit(
+            likelihood,
+            name,
+            _grid(likelihood, name, n_profile),
+            np.array(profiles[name]["chi2"]),
+            result.chi2_min,
         )
+        for name in free_masses
+    }
+    found = {"profiles": profiles, "profile_2d": profile_2d, "upper_limits_95": limits}
+    return _document(scenario, likelihood, result, start, seed, found)
+
+
+def _document(
+    scenario: Scenario,
+    likelihood: GlobalLikelihood,
+    result: FitResult,
+    start: str,
+    seed: int,
+    found: dict[str, Any],
+) -> dict[str, Any]:
+    """fit.json: the best fit and everything reported at it, the profiles and every input."""
     return {
         "g2fit_version": __version__,
         "scenario": scenario.name,
         "description": scenario.description,
-        "futures": scenario.spec["futures"],
+        "futures": list(scenario.futures),
         "seed": seed,
         "best_fit": result.best_fit,
         "fit_valid": result.valid,
         "at_limit": result.at_limit,
         "hesse_errors_internal": result.hesse_errors,
         "minos_68": result.minos,
-        "chi2_min": chi2_min,
+        "chi2_min": result.chi2_min,
         "best_fit_start": start,
-        "chi2_sm": chi2_sm,
+        "chi2_sm": likelihood.chi2_sm(),
         "terms": result.terms,
         "terms_sm": likelihood.chi2_terms_sm(),
-        "upper_limits_95": limits,
+        "upper_limits_95": found["upper_limits_95"],
         "upper_limit_test": (
             f"profile likelihood ratio, Wilks, 1 dof, one-sided 95% CL: "
             f"Delta chi2 = {UPPER_LIMIT_DELTA_CHI2:.3f} above the minimum"
         ),
-        "profiles": profiles,
-        "profile_2d": profile_2d,
-        "inputs": {**likelihood.describe(), "scenario_file": scenario.spec["table"]},
-        "measurements": scenario.spec["measurements"],
+        "profiles": found["profiles"],
+        "profile_2d": found["profile_2d"],
+        "inputs": {**likelihood.describe(), "scenario_file": scenario.source},
+        "measurements": scenario.measurements,
     }
+
+
+def run_fit(
+    scenario: Scenario, out: Path, *, seed: int = 0, n_profile: int = 25, n_profile_2d: int = 15
+) -> FitReport:
+    """Fit the scenario and write OUT/fit.json; OUT is locked meanwhile, and refused if it
+    holds another scenario's results."""
+    prepare_output_folder(out)
+    with owned_folder(out):
+        check_folder_results(out, GlobalLikelihood(scenario))
+        document = fit_scenario(scenario, seed=seed, n_profile=n_profile, n_profile_2d=n_profile_2d)
+        write_json(out / FIT_FILE, document)
+    return FitReport(document, out / FIT_FILE)
 
 
 def format_fit_table(document: dict[str, Any]) -> str:

@@ -17,18 +17,24 @@ from g2fit import __version__
 from g2fit.errors import InputError
 from g2fit.inference.sampler import (
     Chain,
-    Checkpoint,
     RunSettings,
     describe_moves,
     fingerprint,
     integrated_time,
     run_chain,
 )
+from g2fit.io.checkpoint import Checkpoint
 from g2fit.io.figures import corner_plot
-from g2fit.io.files import owned_folder, prepare_output_folder, write_files
+from g2fit.io.files import (
+    FIT_FILE,
+    POSTERIOR_FILE,
+    owned_folder,
+    prepare_output_folder,
+    write_files,
+)
 from g2fit.io.posterior import build_inference_data, inference_data_bytes, summarize
 from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
-from g2fit.jobs.run_folder import FIT_FILE, POSTERIOR_FILE, check_folder_results, read_fit
+from g2fit.jobs.run_folder import check_folder_results, read_fit
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario
 
@@ -202,7 +208,7 @@ def _result_files(
     attrs = {
         "g2fit_version": __version__,
         "scenario": scenario.name,
-        "futures": scenario.spec["futures"],
+        "futures": list(scenario.futures),
         "description": scenario.description,
         "parameters": list(likelihood.names),
         "seed": run.seed,
@@ -215,7 +221,7 @@ def _result_files(
         "tau_steps": tau,
         "acceptance_fraction": acceptance,
         "inputs": likelihood.describe(),
-        "measurements": scenario.spec["measurements"],
+        "measurements": scenario.measurements,
         "constants": scenario.constants.as_dict(),
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }

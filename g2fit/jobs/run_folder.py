@@ -8,36 +8,14 @@ relabelled, mixed or overwritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
 from typing import Any
 
 from g2fit.errors import InputError
+from g2fit.io.files import FIT_FILE, POSTERIOR_FILE, read_json_object
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
-
-FIT_FILE = "fit.json"
-POSTERIOR_FILE = "posterior.nc"
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON file that must hold an object; NaN and Infinity are refused."""
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot be read ({error})") from None
-    try:
-        document = json.loads(text, parse_constant=_no_constant)
-    except ValueError as error:
-        raise InputError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: not a g2fit result (a JSON {type(document).__name__})")
-    return document
 
 
 def _number(path: Path, field: str, value: Any, *, none: bool = False) -> float | None:
@@ -72,12 +50,6 @@ def read_fit(path: Path) -> dict[str, Any]:
     return document
 
 
-def likelihood_sha256(likelihood: GlobalLikelihood) -> str:
-    """A hash of everything the likelihood is made of (parameters, priors, terms, constants)."""
-    description = json.dumps(likelihood.describe(), sort_keys=True, default=str)
-    return hashlib.sha256(description.encode()).hexdigest()
-
-
 def _same_inputs(recorded: Any, likelihood: GlobalLikelihood) -> bool:
     if not isinstance(recorded, dict):
         return False
@@ -90,7 +62,7 @@ def _owner_problem(
     scenario: Any, futures: Any, inputs: Any, likelihood: GlobalLikelihood
 ) -> str | None:
     name = likelihood.scenario.name
-    wanted_futures = list(likelihood.scenario.spec["futures"])
+    wanted_futures = list(likelihood.scenario.futures)
     if scenario != name or list(futures or []) != wanted_futures:
         label = "+".join([str(scenario), *[str(f) for f in futures or []]])
         return f"scenario {label!r}"
@@ -104,9 +76,7 @@ def check_folder_results(
 ) -> None:
     """Refuse `folder` if its fit.json or posterior.nc belong to another scenario or
     likelihood, or (given an mcmc `fingerprint`) its posterior to another run."""
-    from g2fit.io.posterior import run_attrs
-
-    label = "+".join([likelihood.scenario.name, *likelihood.scenario.spec["futures"]])
+    label = likelihood.scenario.label
     problems = []
     if (folder / FIT_FILE).exists():
         fit = read_fit(folder / FIT_FILE)
@@ -114,6 +84,8 @@ def check_folder_results(
         if problem:
             problems.append(f"a fit of {problem}")
     if (folder / POSTERIOR_FILE).exists():
+        from g2fit.io.posterior import run_attrs  # arviz loads on use
+
         attrs = run_attrs(folder / POSTERIOR_FILE)
         problem = _owner_problem(
             attrs.get("scenario"), attrs.get("futures"), attrs.get("inputs"), likelihood

@@ -8,19 +8,24 @@ inside the scenario's box and zero outside it, or where Y_L Y_R exceeds max_YL_Y
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from g2fit.likelihood.scenario import MODEL_PARAMETERS, Parameter, Scenario
-from g2fit.model.observables import compute_observables, observables
+from g2fit.config.scenarios import Parameter
+from g2fit.likelihood.scenario import Scenario
+from g2fit.model.observables import (
+    MODEL_PARAMETERS,
+    compute_observables,
+    observables,
+    sm_observables,
+)
 
 FloatArray = NDArray[np.float64]
 _LN10 = math.log(10.0)
-
-#: Model point of the SM: no new couplings, decoupled masses (GeV).
-SM_POINT = {"m_L": math.inf, "m_S": math.inf, "Y_L": 0.0, "Y_R": 0.0, "Y_V": 0.0, "Y_Vp": 0.0}
 
 
 def to_internal(parameter: Parameter, value: ArrayLike) -> FloatArray:
@@ -69,6 +74,12 @@ class GlobalLikelihood:
         for i, p in enumerate(self.parameters):
             values[p.name] = to_physical(p, array[:, i])
         return {name: values[name] for name in MODEL_PARAMETERS}
+
+    def prior_draws(self, n: int, rng: np.random.Generator) -> FloatArray:
+        """n points uniform in the internal coordinates' box (the prior before the Y_L Y_R
+        cut), shape (n, d)."""
+        low, high = self.bounds[:, 0], self.bounds[:, 1]
+        return np.asarray(low + (high - low) * rng.random((n, self.ndim)))
 
     def in_prior(self, theta: ArrayLike) -> NDArray[np.bool_]:
         """True where theta lies inside the prior's support."""
@@ -141,9 +152,8 @@ class GlobalLikelihood:
         return out
 
     def sm_observables(self) -> dict[str, FloatArray]:
-        """Observables of the SM (all new couplings zero, masses decoupled), shape (1,)."""
-        light = {k: np.array([1e3 if math.isinf(v) else v]) for k, v in SM_POINT.items()}
-        obs = self.observables_at(light)
+        """Observables of the SM (g2fit.model's reference; masses decoupled), shape (1,)."""
+        obs = {k: np.array([v]) for k, v in sm_observables(self.scenario.constants).items()}
         obs["m_L"] = obs["m_S"] = np.array([math.inf])
         return obs
 
@@ -167,3 +177,8 @@ class GlobalLikelihood:
             "max_YL_YR": self.scenario.max_YL_YR,
             "constants": self.scenario.constants.as_dict(),
         }
+
+    def sha256(self) -> str:
+        """A hash of everything the likelihood is made of (parameters, priors, terms, constants)."""
+        description = json.dumps(self.describe(), sort_keys=True, default=str)
+        return hashlib.sha256(description.encode()).hexdigest()

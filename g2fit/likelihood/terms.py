@@ -1,20 +1,45 @@
 """The kinds of likelihood term. Each sees observables, never parameters, and returns chi^2.
 
 chi^2 = -2 ln L up to a constant; every term's chi2(obs) maps a dict of (n,) arrays to an
-(n,) array, >= 0, and 0 at its own best point.
+(n,) array, >= 0, and 0 at its own best point. A cut (is_cut) also says where it excludes a
+point on its own (`excluded`). The forms of likelihoods/ (g2fit.likelihood.forms) build
+these kinds from TOML entries.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 Observables = Mapping[str, FloatArray]
+
+
+class Term(Protocol):
+    """What every likelihood term offers: its name and form, the observables it reads, chi^2."""
+
+    name: str
+    form: str
+    is_cut: ClassVar[bool]
+    #: Every term is a dataclass: its fields are what results record of it.
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def observables(self) -> tuple[str, ...]: ...
+
+    def chi2(self, obs: Observables) -> FloatArray: ...
+
+
+class Cut(Term, Protocol):
+    """A term that excludes exactly beyond a bound (is_cut = True)."""
+
+    def excluded(self, obs: Observables) -> BoolArray: ...
 
 
 def chi2_quantile(cl: float, dof: int = 1) -> float:
@@ -22,8 +47,18 @@ def chi2_quantile(cl: float, dof: int = 1) -> float:
     return float(stats.chi2.ppf(cl, dof))
 
 
+class _OneObservable:
+    """For a term of one observable (its field `observable`)."""
+
+    observable: str
+
+    @property
+    def observables(self) -> tuple[str, ...]:
+        return (self.observable,)
+
+
 @dataclasses.dataclass(frozen=True)
-class Gaussian:
+class Gaussian(_OneObservable):
     """((o - value) / sigma)^2: a measurement, or a projection with SM-like (Asimov) data."""
 
     name: str
@@ -31,10 +66,7 @@ class Gaussian:
     value: float
     sigma: float
     form: str = "gaussian"
-
-    @property
-    def observables(self) -> tuple[str, ...]:
-        return (self.observable,)
+    is_cut: ClassVar[bool] = False
 
     def chi2(self, obs: Observables) -> FloatArray:
         pull = (obs[self.observable] - self.value) / self.sigma
@@ -50,6 +82,7 @@ class CorrelatedGaussian:
     values: tuple[float, ...]
     covariance: tuple[tuple[float, ...], ...]
     form: str = "correlated-gaussian"
+    is_cut: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         whitening = np.linalg.inv(np.linalg.cholesky(np.array(self.covariance)))
@@ -65,7 +98,7 @@ class CorrelatedGaussian:
 
 
 @dataclasses.dataclass(frozen=True)
-class HalfGaussianBound:
+class HalfGaussianBound(_OneObservable):
     """A one-sided bound at n_sigma: (n_sigma o / bound)^2 on the bound's side of 0, else 0.
 
     The SM (o = 0) costs nothing; chi^2 = n_sigma^2 exactly at the bound (flavio's
@@ -77,22 +110,19 @@ class HalfGaussianBound:
     bound: float
     n_sigma: float
     form: str = "half-gaussian"
-
-    @property
-    def observables(self) -> tuple[str, ...]:
-        return (self.observable,)
+    is_cut: ClassVar[bool] = True
 
     def chi2(self, obs: Observables) -> FloatArray:
         scaled = obs[self.observable] / self.bound
         return np.asarray(np.where(scaled > 0, (self.n_sigma * scaled) ** 2, 0.0), dtype=float)
 
-    def excluded(self, obs: Observables) -> NDArray[np.bool_]:
+    def excluded(self, obs: Observables) -> BoolArray:
         """Beyond the bound, where chi^2 exceeds n_sigma^2."""
         return np.asarray(obs[self.observable] / self.bound > 1.0)
 
 
 @dataclasses.dataclass(frozen=True)
-class SmoothBound:
+class SmoothBound(_OneObservable):
     """A hard bound made smooth for MIGRAD: chi2_at_bound * max(0, 1 + t)^2, with t the
     distance beyond the bound in units of `width` (negative inside it).
 
@@ -110,10 +140,7 @@ class SmoothBound:
     width: float
     chi2_at_bound: float
     form: str = "bound"
-
-    @property
-    def observables(self) -> tuple[str, ...]:
-        return (self.observable,)
+    is_cut: ClassVar[bool] = True
 
     def chi2(self, obs: Observables) -> FloatArray:
         sign = -1.0 if self.side == "lower" else 1.0
@@ -125,10 +152,7 @@ class SmoothBound:
         ramp *= self.chi2_at_bound
         return np.asarray(ramp, dtype=float)
 
-    def excluded(self, obs: Observables) -> NDArray[np.bool_]:
+    def excluded(self, obs: Observables) -> BoolArray:
         """The hard bound itself: True beyond it."""
         value = obs[self.observable]
         return np.asarray(value < self.bound if self.side == "lower" else value > self.bound)
-
-
-Term = Gaussian | CorrelatedGaussian | HalfGaussianBound | SmoothBound

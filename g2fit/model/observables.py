@@ -32,6 +32,10 @@ EXPANSION_REASON = (
     "far above the weak scale) assumes m_L, m_S >> m_W"
 )
 
+#: The model's parameters (arguments of `observables`): masses in GeV, Yukawas of eq. 3.
+MODEL_PARAMETERS = ("m_L", "m_S", "Y_L", "Y_R", "Y_V", "Y_Vp")
+MASS_PARAMETERS = ("m_L", "m_S")
+
 #: The keys of `observables`, in the order the CLI prints them, with units and meaning.
 OBSERVABLES: dict[str, str] = {
     "delta_amu": "Delta a_mu, eq. 12 + eq. 14 (eq. 12 alone if the top term is off)",
@@ -137,17 +141,6 @@ def mixing_factor(m_L: ArrayLike, m_S: ArrayLike, Y_V: ArrayLike, Y_Vp: ArrayLik
     return factor
 
 
-def muon_mass_bracket(m_L: ArrayLike, m_S: ArrayLike, cutoff: ArrayLike) -> FloatArray:
-    """The bracket of eq. 4 (L = cutoff, GeV), dimensionless:
-
-    m_S^2/(m_S^2-m_L^2) log(L^2/m_S^2) + m_L^2/(m_L^2-m_S^2) log(L^2/m_L^2),
-    which equals log(L^2/m^2) - 1 at m_S = m_L = m.
-    """
-    m_L = np.asarray(m_L, dtype=float)
-    m_S = np.asarray(m_S, dtype=float)
-    return _bracket(m_L, m_S, np.asarray(cutoff), log_ratio_over_difference_of_squares(m_S, m_L))
-
-
 def _bracket(
     m_L: FloatArray, m_S: FloatArray, cutoff: FloatArray, log_ratio: FloatArray
 ) -> FloatArray:
@@ -156,8 +149,11 @@ def _bracket(
 
 
 _G2 = frozenset({"delta_amu", "delta_amu_one_loop", "delta_amu_two_loop_top"})
-_LEFT = frozenset({"dgL_W", "dgL_Znu", "R_tau", "gmu_over_ge", "R_W_mu_e"})
-_RIGHT = frozenset({"dgR_Zmu", "gR_Zmu", "A_mu", "Gamma_Zmumu_ratio"})
+#: The observables that depend on Y_L only through Y_L^2 v^2/m_S^2, and those that depend
+#: on Y_R only through Y_R^2 v^2/m_L^2 (eq. 16).
+LEFT_COUPLING_OBSERVABLES = frozenset({"dgL_W", "dgL_Znu", "R_tau", "gmu_over_ge", "R_W_mu_e"})
+RIGHT_COUPLING_OBSERVABLES = frozenset({"dgR_Zmu", "gR_Zmu", "A_mu", "Gamma_Zmumu_ratio"})
+_LEFT, _RIGHT = LEFT_COUPLING_OBSERVABLES, RIGHT_COUPLING_OBSERVABLES
 
 
 def compute_observables(
@@ -175,7 +171,9 @@ def compute_observables(
     """The observables in `wanted` (all if None) at checked inputs, without re-checking them.
 
     The likelihood calls this for points already inside its prior, asking only for what its
-    terms use; `observables` is the checked public entry point.
+    terms use; `observables` is the checked public entry point. It is the hot path of every
+    fit, chain and plane, so it stays one function that computes each shared intermediate
+    once and applies scalar factors in place.
     """
     k = constants
     wanted = frozenset(OBSERVABLES) if wanted is None else wanted
@@ -255,3 +253,12 @@ def observables(
     Y_L, Y_R, Y_V, Y_Vp = _checked_yukawas(Y_L=Y_L, Y_R=Y_R, Y_V=Y_V, Y_Vp=Y_Vp)
     _warn_below_m_W(m_L, m_S, constants)
     return compute_observables(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff_arr, two_loop_top, constants)
+
+
+def sm_observables(constants: Constants = DEFAULT_CONSTANTS) -> dict[str, float]:
+    """The observables of the SM: no new couplings, so no dependence on the new masses.
+
+    The one SM reference point of g2fit: projections are centred on it and the SM's chi^2
+    is evaluated at it."""
+    values = observables(1e3, 1e3, 0.0, 0.0, 0.0, 0.0, constants=constants)
+    return {name: float(value) + 0.0 for name, value in values.items()}  # + 0.0: no -0.0

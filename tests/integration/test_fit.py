@@ -20,7 +20,8 @@ from g2fit.inference.fit import (
 )
 from g2fit.jobs.fit import fit_scenario, format_fit_table
 from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_internal
-from g2fit.likelihood.scenario import load_scenario, scenario_names
+from g2fit.config.scenarios import scenario_names
+from g2fit.likelihood.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")

@@ -102,12 +102,12 @@ def test_every_subfolder_is_a_listed_package() -> None:
 
 def test_installed_copy_is_the_one_imported(site: Path, workdir: Path) -> None:
     code = (
-        "import g2fit, g2fit.config.toml_entry as s, g2fit.inference.plane as p, g2fit.likelihood.scenario as c\n"
+        "import g2fit, g2fit.config.toml_entry as s, g2fit.config.scenarios as c\n"
         "print(g2fit.__file__)\n"
         "print(s.shipped_folder('data'))\n"
         "print(s.shipped_folder('likelihoods'))\n"
         "print(','.join(c.scenario_names()))\n"
-        "print(','.join(p.plane_names()))\n"
+        "print(','.join(c.names_in('planes')))\n"
     )
     result = _python(site, workdir, "-c", code)
     assert result.returncode == 0, result.stderr

@@ -14,7 +14,8 @@ import xarray as xr
 from helpers import run_cli
 
 from g2fit import observables
-from g2fit.inference.plane import compute_plane, load_plane
+from g2fit.config.planes import load_plane
+from g2fit.inference.plane import compute_plane
 from g2fit.likelihood.scenario import load_scenario
 
 
@@ -31,29 +32,29 @@ def fig5(request: pytest.FixtureRequest) -> dict:
 
 
 def test_lepton_colliders_cover_all_that_survives_today(fig5: dict) -> None:
-    masks = fig5["masks"]
+    masks = fig5.masks
     assert masks["surviving"].mean() > 0.02
     assert not np.any(masks["surviving"] & ~masks["covered_lepton-colliders"])
 
 
 def test_natural_surviving_region_lies_below_the_hl_lhc_reach(fig5: dict) -> None:
-    masks = fig5["masks"]
+    masks = fig5.masks
     natural = masks["surviving"] & masks["natural"]
     assert natural.any()
     assert not np.any(natural & ~masks["covered_hl-lhc"])
-    assert fig5["m_L"][natural.any(axis=0)].max() < 1250.0
+    assert fig5.m_L[natural.any(axis=0)].max() < 1250.0
 
 
 def test_muon_mass_correction_is_negative_throughout(fig5: dict) -> None:
-    gray = fig5["masks"]["gray"]
-    assert np.all(fig5["fields"]["delta_mmu_over_mmu"][~gray] < 0)
+    gray = fig5.masks["gray"]
+    assert np.all(fig5.fields["delta_mmu_over_mmu"][~gray] < 0)
 
 
 def test_the_fixed_delta_amu_is_reproduced_by_the_observables(fig5: dict) -> None:
-    spec, scenario = fig5["spec"], fig5["scenario"]
+    spec, scenario = fig5.spec, fig5.scenario
     assert spec.value == pytest.approx(2.51e-9 - 0.59e-9, rel=1e-12)
-    product = fig5["fields"]["YL_YR"][::25, ::25]
-    mL, mS = np.meshgrid(fig5["m_L"][::25], fig5["m_S"][::25])
+    product = fig5.fields["YL_YR"][::25, ::25]
+    mL, mS = np.meshgrid(fig5.m_L[::25], fig5.m_S[::25])
     positive = product > 0
     assert positive.mean() > 0.5
     y = np.sqrt(product[positive])
@@ -63,22 +64,22 @@ def test_the_fixed_delta_amu_is_reproduced_by_the_observables(fig5: dict) -> Non
 
 
 def test_fig5_viable_region_is_what_survives(fig5: dict) -> None:
-    masks = fig5["masks"]
+    masks = fig5.masks
     np.testing.assert_array_equal(masks["viable"], masks["surviving"])
-    assert fig5["viable_region"].startswith("what survives today")
+    assert fig5.viable_region.startswith("what survives today")
 
 
 @pytest.mark.parametrize("name", ["fig6-left", "fig6-right"])
 def test_fig6_band_is_covered_by_lepton_colliders(name: str) -> None:
     plane = compute_plane(load_plane(name), 200)
-    masks = plane["masks"]
+    masks = plane.masks
     viable = masks["viable"]
     np.testing.assert_array_equal(viable, masks["band"] & masks["surviving"])
     assert viable.any()
     # The band is a small part of what survives: coverage of the plane is not the claim.
     assert viable.sum() < 0.2 * masks["surviving"].sum()
     assert not np.any(viable & ~masks["covered_lepton-colliders"])
-    np.testing.assert_allclose(plane["fields"]["delta_mmu_over_mmu"][~masks["gray"]], -3.0)
+    np.testing.assert_allclose(plane.fields["delta_mmu_over_mmu"][~masks["gray"]], -3.0)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -101,7 +102,7 @@ def test_plane_command_reports_fig6_coverage_of_the_viable_band(name: str, tmp_p
     band = grid["mask_band"].values.astype(bool)
     np.testing.assert_array_equal(viable, band & grid["mask_surviving"].values.astype(bool))
     assert viable.any()
-    assert "survives today" in grid.attrs["viable_region"]
+    assert "survives today" in grid.attrs.viable_region
 
 
 def test_plane_command_writes_figure_and_grid_that_match_the_likelihood(tmp_path: Path) -> None:
@@ -115,14 +116,14 @@ def test_plane_command_writes_figure_and_grid_that_match_the_likelihood(tmp_path
     grid = xr.open_dataset(tmp_path / "fig5-left.nc", engine="h5netcdf")
     assert grid["mask_red"].shape == (120, 120)
     np.testing.assert_array_equal(grid["mask_viable"], grid["mask_surviving"])
-    assert json.loads(grid.attrs["spec"])["scenario"] == "fig5-left"
+    assert json.loads(grid.attrs.spec).scenario == "fig5-left"
     scenario = load_scenario("fig5-left")
     terms = {t.name: t for t in scenario.terms}
     ew = [terms["ew-eq17-W"], terms["ew-eq17-Z"]]
     rng = np.random.default_rng(5)
     checked = 0
     for i, j in rng.integers(0, 120, size=(60, 2)):
-        m_L, m_S = float(grid["m_L"][j]), float(grid["m_S"][i])
+        m_L, m_S = float(grid.m_L[j]), float(grid.m_S[i])
         product = float(grid["YL_YR"][i, j])
         assert bool(grid["mask_lhc"][i, j]) == terms["lhc-paper-2021"].excluded({"m_L": m_L})
         if not 0 < product <= 1:

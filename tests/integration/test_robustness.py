@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from numpy.typing import ArrayLike, NDArray
 
-from g2fit.inference.sampler import Chain, Checkpoint, RunSettings, initial_positions, run_chain
+from g2fit.inference.sampler import Chain, RunSettings, initial_positions, run_chain
+from g2fit.io.checkpoint import Checkpoint
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
 

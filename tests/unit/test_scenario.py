@@ -10,13 +10,13 @@ from helpers import edit_text
 
 from g2fit.errors import InputError
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
-from g2fit.likelihood.scenario import (
+from g2fit.config.scenarios import (
     future_names,
     future_term_names,
-    load_scenario,
     load_term_specs,
     scenario_names,
 )
+from g2fit.likelihood.scenario import load_scenario
 from g2fit.model.constants import Constants
 
 SCENARIOS = ["paper-2021", "current", "current-lattice", "fig5-left", "fig5-right"]
@@ -121,25 +121,25 @@ def test_prior_box_and_vacuum_stability() -> None:
             r"field 'terms': no term named 'lhc-paper-2012'",
         ),
         (
-            "g2.toml",
+            "terms/g2.toml",
             'measurement = "delta_amu_paper_2021"',
             'measurement = "delta_amu_2021"',
             r"g2.toml: \[terms.g2-paper-2021\] field 'measurement': no entry 'delta_amu_2021'",
         ),
         (
-            "g2.toml",
+            "terms/g2.toml",
             'observable = "delta_amu"',
             'observable = "delta_amu_total"',
             r"\[terms.g2-paper-2021\] field 'observable': unknown observable",
         ),
         (
-            "tau.toml",
+            "terms/tau.toml",
             'form = "pull-excess"',
             'form = "pull_excess"',
             r"\[terms.tau-pdg2020-paper-rule\] field 'form': must be one of",
         ),
         (
-            "ew.toml",
+            "terms/ew.toml",
             'n_sigma = 2.0\nside = "lower"',
             'n_sigma = 0.5\nside = "upper"',
             r"\[terms.ew-eq17-W\] field 'side': the upper bound .* excludes the SM value",
@@ -311,7 +311,7 @@ def test_m_W_of_the_prior_check_follows_the_constants() -> None:
 
 @pytest.mark.parametrize("field", ["m_L_range", "m_S_range"])
 def test_plane_mass_range_below_m_W_is_refused(likelihoods_copy: Path, field: str) -> None:
-    from g2fit.inference.plane import load_plane
+    from g2fit.config.planes import load_plane
 
     path = likelihoods_copy / "planes" / "fig5-left.toml"
     assert load_plane("fig5-left", likelihoods_copy).m_L_range == (100.0, 5000.0)

@@ -1,0 +1,278 @@
+"""The argument parser of the command line: every command, its arguments and its help."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from g2fit import __version__
+from g2fit.cli_arguments import (
+    MAX_GRID,
+    MAX_PROFILE_POINTS,
+    MAX_STEPS,
+    MAX_WALKERS,
+    at_least_one,
+    constant_override,
+    finite,
+    integer,
+    name_list,
+    output,
+    positive_mass,
+    seed,
+)
+from g2fit.errors import InputError
+from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
+
+EXIT_BAD_INPUT = 2
+DESCRIPTION = "Fits and inference for the vector-like lepton model of muon (g-2), arXiv:2106.01373."
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit with code 2."""
+    print(f"g2fit: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def _valid(subfolder: str) -> str:
+    """The definitions in likelihoods/SUBFOLDER, for a help text."""
+    from g2fit.config.scenarios import names_in
+
+    try:
+        return ", ".join(names_in(subfolder))
+    except InputError as error:
+        return f"(cannot list them: {error})"
+
+
+FIT_HELP = """\
+Best fit (multi-start MIGRAD from a vectorized prior scan, then HESSE and MINOS), the 1-D
+profile likelihoods of m_L and m_S with their one-sided 95% CL upper limits (Delta chi2 =
+2.71, Wilks), and the 2-D (m_L, m_S) profile. Prints per-term chi2 and pulls at the best
+fit and for the SM, and writes DIR/fit.json with every input."""
+
+MCMC_HELP = """\
+Sample the scenario's posterior with emcee (differential-evolution and snooker moves,
+vectorized) and write DIR/posterior.nc (arviz InferenceData), DIR/summary.csv and
+DIR/corner.png; load it with g2fit.load_posterior(DIR).
+
+Checkpoint and resume: the chain is checkpointed in DIR/checkpoint/ every 250 steps (each
+chunk written whole, with checksums). After Ctrl-C, a kill or a crash, run the same command
+again: it resumes where the run stopped and ends with the same samples as an uninterrupted
+run. A larger --steps extends a finished run. A checkpoint or results of another scenario,
+seed or walker count are refused, never overwritten; a folder is used by one run at a time.
+
+Convergence: a warning when the run after burn-in is shorter than 50 autocorrelation times
+or its effective sample size walkers x steps / tau is below 400; the verdict is recorded in
+the posterior and flagged by every summary that uses it (compare)."""
+
+COMPARE_HELP = """\
+With --posterior RUN_DIR: the fraction of that posterior each future experiment excludes at
+95% CL (with its Monte-Carlo error), the same for its natural part (|Delta m_mu/m_mu| <= 1),
+and the best fit with the future's SM-like data added; writes exclusion.json and
+exclusion.csv. With --scenarios A,B,...: runs mcmc and fit where results/SCENARIO lacks
+them, then writes comparison.json, comparison.md and comparison.png. A posterior that did
+not converge is flagged in every table that uses it."""
+
+PLANE_HELP = """\
+The paper's Fig. 5 (Delta a_mu fixed) and Fig. 6 (Delta m_mu = -3 m_mu, Delta a_mu band)
+(m_L, m_S) planes from the scenario's own likelihood terms: excluded regions today, the
+future experiments' reach, and how much of the viable region each future covers. Writes the
+figure and, beside it, the grid with every region mask as netCDF (FILE.nc)."""
+
+
+OBSERVABLES_HELP = """\
+Every observable of the model at one point: Delta a_mu (eqs. 12 and 14), the radiative muon
+mass (eq. 4), the W and Z couplings (eq. 16) and what follows from them. Masses in GeV."""
+
+INTEGRAND_HELP = """\
+The paper's Fig. 2: u f'(u), the integrand of eq. 7, whose integral vanishes (the
+dimension-six term is a total derivative); prints the integral by quadrature."""
+
+
+def _add_constants(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        type=constant_override,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an SM constant, e.g. --set m_t=173.0 (repeatable)",
+    )
+
+
+def _add_observables(parser: argparse.ArgumentParser) -> None:
+    point = parser.add_argument_group("model point (masses in GeV)")
+    point.add_argument("--m-L", type=positive_mass, required=True, help="doublet mass m_L")
+    point.add_argument("--m-S", type=positive_mass, required=True, help="singlet mass m_S")
+    for name, help_text in [("Y-L", "Y_L"), ("Y-R", "Y_R"), ("Y-V", "Y_V"), ("Y-Vp", "Y'_V")]:
+        point.add_argument(f"--{name}", type=finite, required=True, help=f"Yukawa {help_text}")
+    point.add_argument(
+        "--cutoff", type=positive_mass, default=1e5, help="Lambda of eq. 4 (default 1e5 GeV)"
+    )
+    point.add_argument(
+        "--no-two-loop-top", action="store_true", help="leave eq. 14 out of delta_amu"
+    )
+    _add_constants(point)  # type: ignore[arg-type]
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenario",
+        default="paper-2021",
+        help=f"a scenario of likelihoods/scenarios/: {_valid('scenarios')} (default paper-2021)",
+    )
+    parser.add_argument(
+        "--futures",
+        type=name_list,
+        default=[],
+        metavar="A,B",
+        help=f"future experiments' projections to add (likelihoods/futures/): {_valid('futures')}",
+    )
+    parser.add_argument(
+        "--out",
+        type=output,
+        metavar="DIR",
+        help="the run folder (default results/SCENARIO, or results/SCENARIO+FUTURE+... "
+        "with --futures)",
+    )
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
+    _add_constants(parser)
+
+
+def _add_fit(parser: argparse.ArgumentParser) -> None:
+    _add_scenario_arguments(parser)
+    parser.add_argument(
+        "--profile-points",
+        type=integer(2, MAX_PROFILE_POINTS),
+        default=25,
+        help="1-D profile grid size (default 25)",
+    )
+    parser.add_argument(
+        "--profile-2d-points",
+        type=integer(2, MAX_PROFILE_POINTS // 10),
+        default=15,
+        help="2-D profile grid size per axis (default 15)",
+    )
+
+
+def _add_mcmc(parser: argparse.ArgumentParser) -> None:
+    _add_scenario_arguments(parser)
+    parser.add_argument(
+        "--walkers",
+        type=integer(1, MAX_WALKERS),
+        default=DEFAULT_WALKERS,
+        help=f"walkers (default {DEFAULT_WALKERS})",
+    )
+    parser.add_argument(
+        "--steps",
+        type=integer(1, MAX_STEPS),
+        default=DEFAULT_STEPS,
+        help=f"steps (default {DEFAULT_STEPS})",
+    )
+    parser.add_argument(
+        "--burn", type=integer(0, MAX_STEPS), help="burn-in steps dropped (default steps/4)"
+    )
+    parser.add_argument(
+        "--thin",
+        type=integer(1, MAX_STEPS),
+        default=DEFAULT_THIN,
+        help=f"keep every N-th step (default {DEFAULT_THIN})",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_plane(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmark", required=True, help=f"one of {_valid('planes')}")
+    parser.add_argument(
+        "--out",
+        type=output,
+        required=True,
+        metavar="FILE.png",
+        help="the figure; the grid goes beside it (FILE.nc)",
+    )
+    parser.add_argument(
+        "--grid", type=integer(2, MAX_GRID), default=300, help="points per axis (default 300)"
+    )
+
+
+def _add_integrand(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mL-over-mS",
+        dest="mL_over_mS",
+        type=at_least_one,
+        default=1000.0,
+        help="m_L/m_S (default 1000)",
+    )
+    parser.add_argument("--out", type=output, required=True, metavar="FILE.png", help="the figure")
+
+
+def _add_compare(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--posterior", type=output, metavar="RUN_DIR", help="a g2fit mcmc run")
+    parser.add_argument(
+        "--scenarios",
+        type=name_list,
+        metavar="A,B",
+        help=f"scenarios to compare, of: {_valid('scenarios')}",
+    )
+    parser.add_argument(
+        "--futures",
+        type=name_list,
+        metavar="A,B",
+        help=f"of: {_valid('futures')} (default hl-lhc,ilc,gigaz,cepc,fcc-ee; "
+        "lepton-colliders and all are always added)",
+    )
+    parser.add_argument(
+        "--out",
+        type=output,
+        metavar="DIR",
+        help="output folder (default: the run folder; with --scenarios results/comparison)",
+    )
+    parser.add_argument("--no-fits", action="store_true", help="skip the best fits with futures")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+#: Each command: its one-line summary, its description, and what adds its arguments.
+COMMANDS = {
+    "observables": (
+        "the model's observables at one parameter point (eqs. 4, 12, 14, 16)",
+        OBSERVABLES_HELP,
+        _add_observables,
+    ),
+    "fit": ("best fit, profile likelihoods and 95%% CL upper mass limits", FIT_HELP, _add_fit),
+    "mcmc": ("sample the posterior with emcee (checkpointed, resumable)", MCMC_HELP, _add_mcmc),
+    "plane": ("the paper's Fig. 5/6 (m_L, m_S) planes, with the grid", PLANE_HELP, _add_plane),
+    "integrand": (
+        "the paper's Fig. 2: the loop integrand of eq. 7 and its integral",
+        INTEGRAND_HELP,
+        _add_integrand,
+    ),
+    "compare": (
+        "what future experiments exclude of a posterior; scenarios side by side",
+        COMPARE_HELP,
+        _add_compare,
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="g2fit", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"g2fit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name, (summary, description, add_arguments) in COMMANDS.items():
+        add_arguments(
+            commands.add_parser(
+                name,
+                help=summary,
+                description=description,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+        )
+    return parser

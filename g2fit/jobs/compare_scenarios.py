@@ -1,0 +1,154 @@
+"""`compare --scenarios`: scenarios side by side, running mcmc and fit where results lack."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from g2fit.io.figures import comparison_figure
+from g2fit.io.files import (
+    FIT_FILE,
+    POSTERIOR_FILE,
+    json_text,
+    owned_folder,
+    prepare_output_folder,
+    write_files,
+    write_json,
+)
+from g2fit.io.posterior import load_posterior
+from g2fit.jobs.compare import DEFAULT_FUTURES, TEST, check_futures, exclusion_summary
+from g2fit.jobs.fit import fit_scenario
+from g2fit.jobs.mcmc import default_settings, run_mcmc
+from g2fit.jobs.run_folder import check_folder_results, read_fit
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.likelihood.scenario import Scenario, load_scenario
+
+
+def _interval(values: np.ndarray) -> dict[str, float]:
+    q = np.quantile(values, [0.025, 0.5, 0.975])
+    return {"median": float(q[1]), "low95": float(q[0]), "high95": float(q[2])}
+
+
+def compare_scenarios(
+    names: list[str],
+    futures: list[str] | None,
+    results: Path,
+    *,
+    progress: bool = True,
+    notify: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """paper-2021, current, current-lattice (or any list) side by side; runs what is missing
+    in RESULTS/SCENARIO (mcmc and fit with their defaults), saying so through `notify`.
+
+    For each scenario: posterior intervals of m_L, m_S and Y_L Y_R, the fit's 95 % CL upper
+    mass limits, and the excluded fraction of its posterior for every future.
+    """
+    scenarios = [load_scenario(name) for name in names]  # fail on a bad name before running
+    check_futures(list(futures or DEFAULT_FUTURES))
+    rows: dict[str, Any] = {}
+    for scenario in scenarios:
+        run = prepare_output_folder(results / scenario.name)
+        with owned_folder(run):
+            check_folder_results(run, GlobalLikelihood(scenario))
+            if not (run / POSTERIOR_FILE).exists():
+                notify(f"{scenario.name}: no posterior in {run}; running g2fit mcmc")
+                run_mcmc(scenario, run, default_settings(progress=progress))
+            if not (run / FIT_FILE).exists():
+                notify(f"{scenario.name}: no fit in {run}; running g2fit fit")
+                write_json(run / FIT_FILE, fit_scenario(scenario))
+        rows[scenario.name] = _scenario_row(scenario, run, futures)
+    return {"test": TEST, "scenarios": rows}
+
+
+def _scenario_row(scenario: Scenario, run: Path, futures: list[str] | None) -> dict[str, Any]:
+    """One scenario's line of the comparison, from the results in its run folder."""
+    fit = read_fit(run / FIT_FILE)
+    frame = load_posterior(run)
+    exclusion = exclusion_summary(run, futures, fits=False)
+    return {
+        "description": scenario.description,
+        "run": str(run),
+        **{name: _interval(frame[name].to_numpy()) for name in ("m_L", "m_S", "YL_YR")},
+        "delta_amu": _interval(frame["delta_amu"].to_numpy()),
+        "upper_limits_95": fit["upper_limits_95"],
+        "chi2_min": fit["chi2_min"],
+        "chi2_sm": fit["chi2_sm"],
+        "fraction_natural": exclusion["fraction_natural"],
+        "convergence": exclusion["convergence"],
+        "excluded_fraction": {k: v["excluded_fraction"] for k, v in exclusion["futures"].items()},
+        "mc_error": {k: v["mc_error"] for k, v in exclusion["futures"].items()},
+    }
+
+
+def format_comparison(document: dict[str, Any]) -> str:
+    """A markdown table, one row per scenario."""
+    rows = document["scenarios"]
+    futures = list(next(iter(rows.values()))["excluded_fraction"])
+    header = (
+        "| scenario | m_L [GeV] | m_S [GeV] | Y_L Y_R | m_L, m_S < (95% CL) | "
+        "chi2_SM - chi2_min | " + " | ".join(f"excl. {f}" for f in futures) + " |"
+    )
+    lines = [header, "|" + " --- |" * (6 + len(futures))]
+
+    def interval(r: dict[str, float], fmt: str) -> str:
+        return f"{r['median']:{fmt}} [{r['low95']:{fmt}}, {r['high95']:{fmt}}]"
+
+    unconverged = [name for name, r in rows.items() if not r["convergence"]["converged"]]
+    for name, r in rows.items():
+        label = f"{name} (NOT CONVERGED)" if name in unconverged else name
+        limits = ", ".join(
+            "none" if v is None else f"{v:.0f}" for v in r["upper_limits_95"].values()
+        )
+        excl = " | ".join(f"{r['excluded_fraction'][f]:.2f}" for f in futures)
+        lines.append(
+            f"| {label} | {interval(r['m_L'], '.0f')} | {interval(r['m_S'], '.0f')} | "
+            f"{interval(r['YL_YR'], '.2f')} | {limits} | {r['chi2_sm'] - r['chi2_min']:.1f} | "
+            f"{excl} |"
+        )
+    if unconverged:
+        lines.append("")
+        lines.append(
+            f"WARNING: the posteriors of {', '.join(unconverged)} are not converged; their "
+            "intervals and fractions are unreliable (rerun their mcmc with more --steps)."
+        )
+    return "\n".join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparisonReport:
+    """What `compare --scenarios` found and wrote: comparison.json's document, its table."""
+
+    document: dict[str, Any]
+    table: str
+    paths: tuple[Path, ...]
+
+
+def run_comparison(
+    names: list[str],
+    futures: list[str] | None,
+    out: Path,
+    results: Path,
+    *,
+    progress: bool = True,
+    notify: Callable[[str], None] = print,
+) -> ComparisonReport:
+    """Compare the scenarios; write comparison.json, .md and .png into OUT (locked meanwhile)."""
+    check_futures(list(futures or DEFAULT_FUTURES))
+    for name in names:
+        load_scenario(name)
+    prepare_output_folder(out)
+    with owned_folder(out):
+        document = compare_scenarios(names, futures, results, progress=progress, notify=notify)
+        table = format_comparison(document)
+        paths = tuple(out / f"comparison.{kind}" for kind in ("json", "md", "png"))
+        contents: list[str | bytes] = [
+            json_text(document),
+            table + "\n",
+            comparison_figure(document),
+        ]
+        write_files(list(zip(paths, contents, strict=True)))
+    return ComparisonReport(document, table, paths)

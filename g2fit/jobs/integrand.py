@@ -1,0 +1,39 @@
+"""The `integrand` job: the paper's Fig. 2, the loop integrand of eq. 7, and its integral."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from g2fit.io.figures import integrand_figure
+from g2fit.io.files import check_png_target, prepare_output_folder, write_atomic
+from g2fit.model.integrand import f_prime, integrals
+
+
+@dataclasses.dataclass(frozen=True)
+class IntegrandReport:
+    """The integrals of f' and |f'| (units of m_S^-2) at m_L/m_S = ratio, and the figure."""
+
+    ratio: float
+    integral: float
+    magnitude: float
+    figure: Path
+
+    def text(self) -> str:
+        return (
+            f"m_L/m_S = {self.ratio:g}: integral du f'(u) = {self.integral:.3e} (quadrature), "
+            f"integral du |f'(u)| = {self.magnitude:.6g} m_S^-2 "
+            f"(= 2/(1 + m_L/m_S)^2 = {2 / (1 + self.ratio) ** 2:.6g})"
+        )
+
+
+def run_integrand(ratio: float, out: Path) -> IntegrandReport:
+    """Draw u f'(u) at m_L = ratio m_S into OUT (.png); integrate f' and |f'| by quadrature."""
+    check_png_target(out)
+    prepare_output_folder(out.parent)
+    u = np.geomspace(1e-4, max(1e4, 1e4 * ratio**2), 2000)
+    total, magnitude = integrals(ratio)
+    write_atomic(out, integrand_figure(u, u * f_prime(u, ratio), ratio, total, magnitude))
+    return IntegrandReport(ratio, total, magnitude, out)

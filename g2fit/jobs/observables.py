@@ -1,0 +1,51 @@
+"""The `observables` job: every observable of the model at one parameter point."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from g2fit import __version__
+from g2fit.model.constants import Constants
+from g2fit.model.observables import OBSERVABLES, observables
+
+
+@dataclasses.dataclass(frozen=True)
+class ObservablesResult:
+    """The point (masses and cutoff in GeV), the constants used, and every observable."""
+
+    inputs: dict[str, Any]
+    constants: Constants
+    values: dict[str, float]
+
+    def json(self) -> str:
+        """Sorted JSON; a non-finite value (JSON has none) is null and named in non_finite."""
+        document: dict[str, Any] = {
+            "g2fit_version": __version__,
+            "inputs": self.inputs,
+            "constants": self.constants.as_dict(),
+            "observables": {k: v if math.isfinite(v) else None for k, v in self.values.items()},
+            "non_finite": sorted(k for k, v in self.values.items() if not math.isfinite(v)),
+        }
+        return json.dumps(document, indent=2, sort_keys=True)
+
+    def table(self) -> str:
+        """One row per observable: name, value, meaning."""
+        rows = [("observable", "value", "meaning")]
+        rows += [(name, f"{self.values[name]:.6e}", OBSERVABLES[name]) for name in OBSERVABLES]
+        widths = [max(len(row[i]) for row in rows) for i in range(2)]
+        return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}" for a, b, c in rows)
+
+
+def run_observables(
+    point: dict[str, float], *, cutoff: float, two_loop_top: bool, constants: Constants
+) -> ObservablesResult:
+    """The observables at `point` (m_L, m_S in GeV; Y_L, Y_R, Y_V, Y_Vp)."""
+    values = observables(**point, cutoff=cutoff, two_loop_top=two_loop_top, constants=constants)
+    inputs = {**point, "cutoff": cutoff, "two_loop_top": two_loop_top}
+    result = {name: float(np.asarray(value)) for name, value in values.items()}
+    return ObservablesResult(inputs, constants, result)
