@@ -150,9 +150,9 @@ def case_plane() -> dict[str, Any]:
 
     from g2fit.config.planes import load_plane
     from g2fit.inference.plane import compute_plane
-    from g2fit.jobs.plane import grid_bytes
     from g2fit.io.figures import plane_figure
     from g2fit.io.files import write_files
+    from g2fit.jobs.plane import grid_bytes
 
     spec = load_plane("fig5-left")
     with tempfile.TemporaryDirectory() as folder:

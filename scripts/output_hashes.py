@@ -19,7 +19,20 @@ import sys
 from pathlib import Path
 
 TIMESTAMPS = {"created", "created_at"}
-POINT = ["--m-L", "1000", "--m-S", "800", "--Y-L", "0.5", "--Y-R", "0.5", "--Y-V", "1", "--Y-Vp", "0"]
+POINT = [
+    "--m-L",
+    "1000",
+    "--m-S",
+    "800",
+    "--Y-L",
+    "0.5",
+    "--Y-R",
+    "0.5",
+    "--Y-V",
+    "1",
+    "--Y-Vp",
+    "0",
+]
 COMMANDS = [
     ["observables", *POINT, "--json"],
     ["observables", *POINT],

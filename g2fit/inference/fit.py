@@ -5,6 +5,10 @@ smooth penalty where Y_L Y_R exceeds its maximum. The surface has flat direction
 several minima, so every minimization starts from the best points of a vectorized scan of
 the prior, and the best valid minimum is kept. A fit reports chi2_min as the sum of the
 terms at its best point (without the penalty); `cost_min` is what MIGRAD minimized.
+
+The prior (GlobalLikelihood.in_prior) cuts at Y_L Y_R = max_YL_YR instead; both views agree
+wherever Y_L Y_R is allowed, where the penalty is zero. MIGRAD needs a cost without walls (a
+step would break its gradient and Hessian), a sampler a prior with a support.
 """
 
 from __future__ import annotations

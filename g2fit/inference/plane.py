@@ -25,7 +25,7 @@ from g2fit.config.planes import PlaneSpec
 from g2fit.config.scenarios import future_term_names
 from g2fit.errors import InputError
 from g2fit.inference.exclusion import excluded
-from g2fit.likelihood.scenario import Scenario, load_scenario
+from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term
 from g2fit.model.observables import (
     LEFT_COUPLING_OBSERVABLES,
@@ -245,8 +245,7 @@ def compute_plane(spec: PlaneSpec, n: int) -> Plane:
     if "lepton-colliders" not in futures:
         futures.append("lepton-colliders")
     for future in futures:
-        names = set(future_term_names(future))
-        terms = [t for t in load_scenario(spec.scenario, [future]).terms if t.name in names]
+        terms = load_terms(future_term_names(future), constants=scenario.constants)
         groups = TermGroups.of(terms, f"{where}, future {future}")
         fl = epsilon_threshold(groups.left + groups.tau, "L", scenario)
         fr = epsilon_threshold(groups.right, "R", scenario)

@@ -35,7 +35,7 @@ FloatArray = NDArray[np.float64]
 #: Steps per chunk file unless begin() is told otherwise.
 CHUNK_STEPS = 250
 _CHUNK_NAME = re.compile(r"^chunk-(\d+)\.h5$")
-_READ_ERRORS = (OSError, KeyError, ValueError, TypeError)
+_READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError)
 
 
 def _chunk_bytes(start: int, positions: FloatArray, log_prob: FloatArray, state: Any) -> bytes:

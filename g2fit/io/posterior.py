@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from g2fit.errors import InputError
-from g2fit.io.files import POSTERIOR_FILE, netcdf_bytes, write_atomic
+from g2fit.io.files import POSTERIOR_FILE, netcdf_bytes
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
@@ -92,11 +92,6 @@ def build_inference_data(
 def inference_data_bytes(idata: az.InferenceData) -> bytes:
     """The InferenceData as netCDF bytes, one group per arviz group (readable by arviz)."""
     return netcdf_bytes({group: idata[group] for group in idata.groups()})
-
-
-def write_inference_data(idata: az.InferenceData, path: Path) -> None:
-    """Write the InferenceData as netCDF, atomically."""
-    write_atomic(path, inference_data_bytes(idata))
 
 
 def _posterior_path(path: str | Path) -> Path:

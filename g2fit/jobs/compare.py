@@ -24,7 +24,7 @@ from g2fit.io.files import json_text, owned_folder, prepare_output_folder, write
 from g2fit.io.posterior import effective_sample_size, load_posterior, run_attrs
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
-from g2fit.likelihood.terms import Term
+from g2fit.likelihood.terms import Term, terms_on
 from g2fit.model.constants import Constants
 from g2fit.model.observables import MODEL_PARAMETERS
 
@@ -89,7 +89,7 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     result = best_fit(likelihood, n_starts=4)
     chi2_sm = likelihood.chi2_sm()
     delta = max(chi2_sm - result.chi2_min, 0.0)
-    g2 = [t.name for t in combined.terms if t.observables == ("delta_amu",)]
+    g2 = [t.name for t in terms_on(combined.terms, "delta_amu")]
     return {
         "chi2_min_with_future": result.chi2_min,
         "chi2_sm_with_future": chi2_sm,

@@ -19,7 +19,7 @@ from g2fit.inference.fit import (
     upper_limit,
 )
 from g2fit.io.files import FIT_FILE, owned_folder, prepare_output_folder, write_json
-from g2fit.jobs.run_folder import check_folder_results
+from g2fit.jobs.run_folder import SCENARIO_FILE, check_folder_results
 from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_physical
 from g2fit.likelihood.scenario import Scenario
 
@@ -166,7 +166,7 @@ def _document(
         ),
         "profiles": found["profiles"],
         "profile_2d": found["profile_2d"],
-        "inputs": {**likelihood.describe(), "scenario_file": scenario.source},
+        "inputs": {**likelihood.describe(), SCENARIO_FILE: scenario.source},
         "measurements": scenario.measurements,
     }
 

@@ -17,6 +17,10 @@ from g2fit.errors import InputError
 from g2fit.io.files import FIT_FILE, POSTERIOR_FILE, read_json_object
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
+#: fit.json's inputs also hold the scenario's table under this key: a record of where the
+#: likelihood came from, not part of it, so it is left out when two likelihoods are compared.
+SCENARIO_FILE = "scenario_file"
+
 
 def _number(path: Path, field: str, value: Any, *, none: bool = False) -> float | None:
     if value is None and none:
@@ -53,7 +57,7 @@ def read_fit(path: Path) -> dict[str, Any]:
 def _same_inputs(recorded: Any, likelihood: GlobalLikelihood) -> bool:
     if not isinstance(recorded, dict):
         return False
-    recorded = {k: v for k, v in recorded.items() if k != "scenario_file"}
+    recorded = {k: v for k, v in recorded.items() if k != SCENARIO_FILE}
     current = json.loads(json.dumps(likelihood.describe(), default=str))
     return bool(recorded == current)
 

@@ -1,13 +1,15 @@
 """The forms a term of likelihoods/ may take: one registered class per form.
 
 A form is a term kind (g2fit.likelihood.terms) that knows how to build itself from its TOML
-entry and the measurements of data/ (`from_entry`). `@form` registers it under the name the
-files use; adding a form is one new class here. likelihoods/README.md lists the forms.
+entry and the measurements of data/ (`from_entry`). `@form(NAME)` makes the class a frozen
+dataclass whose `form` field (recorded in results) is NAME, and registers it under NAME, the
+name the files use; adding a form is one new class here. likelihoods/README.md lists them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
@@ -34,9 +36,7 @@ class Context:
 
 
 class Form(Protocol):
-    """A registered form: its name in the files, and how a term is built from an entry."""
-
-    name: ClassVar[str]
+    """A registered form: how a term is built from an entry."""
 
     @classmethod
     def from_entry(cls, entry: Entry, context: Context) -> Term: ...
@@ -47,12 +47,13 @@ _F = TypeVar("_F", bound=type[Any])
 
 
 def form(name: str) -> Callable[[_F], _F]:
-    """Register a class as the form `name` (what a term's `form` field says)."""
+    """Register a term class as the form `name`: a frozen dataclass whose `form` is `name`."""
 
     def register(cls: _F) -> _F:
-        cls.name = name
-        FORMS[name] = cls
-        return cls
+        cls.__annotations__ = {**inspect.get_annotations(cls), "form": "str"}
+        cls.form = dataclasses.field(default=name, init=False)
+        FORMS[name] = dataclasses.dataclass(frozen=True)(cls)
+        return FORMS[name]  # type: ignore[return-value]
 
     return register
 
@@ -108,7 +109,6 @@ def _one_quantity(
 
 
 @form("gaussian")
-@dataclasses.dataclass(frozen=True)
 class MeasuredGaussian(Gaussian):
     """((o - value)/sigma)^2 with a measured value (a `value` entry of data/)."""
 
@@ -119,7 +119,6 @@ class MeasuredGaussian(Gaussian):
 
 
 @form("correlated-gaussian")
-@dataclasses.dataclass(frozen=True)
 class MeasuredCorrelated(CorrelatedGaussian):
     """r^T C^-1 r for quantities measured together (a `correlated` entry of data/)."""
 
@@ -190,22 +189,18 @@ class _DerivedCut(SmoothBound):
 
 
 @form("bound")
-@dataclasses.dataclass(frozen=True)
 class Bound(_DerivedCut):
     """A hard cut at central -+ n_sigma sigma of a measurement (the paper's eq. 17), smoothed."""
 
 
 @form("pull-excess")
-@dataclasses.dataclass(frozen=True)
 class PullExcess(_DerivedCut):
     """A cut where the pull is n_sigma worse than the SM's (the paper's tau rule), smoothed."""
 
-    form: str = dataclasses.field(default="pull-excess", init=False)
     pull_excess: ClassVar[bool] = True
 
 
 @form("half-gaussian")
-@dataclasses.dataclass(frozen=True)
 class HalfGaussian(HalfGaussianBound):
     """flavio's one-sided bound at central -+ n_sigma sigma, for an observable 0 in the SM."""
 
@@ -218,11 +213,8 @@ class HalfGaussian(HalfGaussianBound):
 
 
 @form("mass-limit")
-@dataclasses.dataclass(frozen=True)
 class MassLimit(SmoothBound):
     """A published lower mass limit (GeV), smoothed: its CL quantile at the limit."""
-
-    form: str = dataclasses.field(default="mass-limit", init=False)
 
     @classmethod
     def from_entry(cls, entry: Entry, context: Context) -> MassLimit:
@@ -232,11 +224,8 @@ class MassLimit(SmoothBound):
 
 
 @form("projection")
-@dataclasses.dataclass(frozen=True)
 class ProjectedGaussian(Gaussian):
     """((o - o_SM)/sigma)^2: a future precision with SM-like (Asimov) data."""
-
-    form: str = dataclasses.field(default="projection", init=False)
 
     @classmethod
     def from_entry(cls, entry: Entry, context: Context) -> ProjectedGaussian:

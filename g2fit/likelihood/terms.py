@@ -9,7 +9,7 @@ these kinds from TOML entries.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -40,6 +40,11 @@ class Cut(Term, Protocol):
     """A term that excludes exactly beyond a bound (is_cut = True)."""
 
     def excluded(self, obs: Observables) -> BoolArray: ...
+
+
+def terms_on(terms: Sequence[Term], observable: str) -> list[Term]:
+    """The terms that constrain `observable` (a key of g2fit.OBSERVABLES) and nothing else."""
+    return [term for term in terms if term.observables == (observable,)]
 
 
 def chi2_quantile(cl: float, dof: int = 1) -> float:
@@ -98,19 +103,25 @@ class CorrelatedGaussian:
 
 
 @dataclasses.dataclass(frozen=True)
-class HalfGaussianBound(_OneObservable):
+class _Cut(_OneObservable):
+    """A term that excludes beyond `bound`, a value of its observable."""
+
+    name: str
+    observable: str
+    bound: float
+    is_cut: ClassVar[bool] = True
+
+
+@dataclasses.dataclass(frozen=True)
+class HalfGaussianBound(_Cut):
     """A one-sided bound at n_sigma: (n_sigma o / bound)^2 on the bound's side of 0, else 0.
 
     The SM (o = 0) costs nothing; chi^2 = n_sigma^2 exactly at the bound (flavio's
     half-Gaussian convention, centred on the SM). Used for eq. 17, bound = central -+ 2 sigma.
     """
 
-    name: str
-    observable: str
-    bound: float
     n_sigma: float
     form: str = "half-gaussian"
-    is_cut: ClassVar[bool] = True
 
     def chi2(self, obs: Observables) -> FloatArray:
         scaled = obs[self.observable] / self.bound
@@ -122,7 +133,7 @@ class HalfGaussianBound(_OneObservable):
 
 
 @dataclasses.dataclass(frozen=True)
-class SmoothBound(_OneObservable):
+class SmoothBound(_Cut):
     """A hard bound made smooth for MIGRAD: chi2_at_bound * max(0, 1 + t)^2, with t the
     distance beyond the bound in units of `width` (negative inside it).
 
@@ -133,14 +144,11 @@ class SmoothBound(_OneObservable):
     bounds and its tau rule (eq. 18).
     """
 
-    name: str
-    observable: str
-    bound: float
+    #: "lower": the bound is a lower limit (the allowed values lie above it); "upper": an upper one.
     side: str
     width: float
     chi2_at_bound: float
     form: str = "bound"
-    is_cut: ClassVar[bool] = True
 
     def chi2(self, obs: Observables) -> FloatArray:
         sign = -1.0 if self.side == "lower" else 1.0

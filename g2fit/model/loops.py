@@ -134,7 +134,7 @@ def _series_divided_difference(a: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def _quadrature_divided_difference(x: FloatArray, y: FloatArray) -> FloatArray:
-    """r[x, y] = mean of r' over [x, y], by 8-point Gauss-Legendre quadrature."""
+    """r[x, y] = mean of r' over [x, y], by 6-point Gauss-Legendre quadrature."""
     if x.size == 0:
         return x
     mid = 0.5 * (x + y)[:, None]

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from g2fit.config.scenarios import scenario_names
 from g2fit.errors import InputError
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
-from g2fit.config.scenarios import scenario_names
 from g2fit.likelihood.scenario import load_scenario
 from g2fit.likelihood.terms import CorrelatedGaussian, Gaussian, HalfGaussianBound, SmoothBound
 from g2fit.model.constants import DEFAULT_CONSTANTS

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from helpers import edit_text
 
-from g2fit.errors import InputError
-from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.config.scenarios import (
     future_names,
     future_term_names,
     load_term_specs,
     scenario_names,
 )
+from g2fit.errors import InputError
+from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
 from g2fit.model.constants import Constants
 

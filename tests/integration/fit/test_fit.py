@@ -11,6 +11,7 @@ import pytest
 from helpers import run_cli
 
 import g2fit.jobs.fit
+from g2fit.config.scenarios import scenario_names
 from g2fit.inference.fit import (
     RESTART_TOLERANCE,
     UPPER_LIMIT_DELTA_CHI2,
@@ -20,7 +21,6 @@ from g2fit.inference.fit import (
 )
 from g2fit.jobs.fit import fit_scenario, format_fit_table
 from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_internal
-from g2fit.config.scenarios import scenario_names
 from g2fit.likelihood.scenario import load_scenario
 
 

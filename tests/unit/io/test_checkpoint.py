@@ -87,7 +87,7 @@ def test_a_chunk_with_inconsistent_arrays_is_refused(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "chunk-000000004.h5", "r+") as handle:
         del handle["log_prob"]
         handle.create_dataset("log_prob", data=np.zeros((3, WALKERS)), fletcher32=True)
-    with pytest.raises(InputError, match="damaged checkpoint chunk .arrays of inconsistent"):
+    with pytest.raises(InputError, match=r"damaged checkpoint chunk \(arrays of inconsistent"):
         Checkpoint(tmp_path).read()
 
 

@@ -13,8 +13,10 @@ from helpers import run_cli
 
 from g2fit import __version__
 from g2fit.errors import InputError
-from g2fit.io.posterior import build_inference_data, write_inference_data
-from g2fit.jobs.compare import compare_scenarios, exclusion_summary, format_comparison
+from g2fit.io.files import write_atomic
+from g2fit.io.posterior import build_inference_data, inference_data_bytes
+from g2fit.jobs.compare import exclusion_summary
+from g2fit.jobs.compare_scenarios import compare_scenarios, format_comparison
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
 from g2fit.model.constants import DEFAULT_CONSTANTS
@@ -39,7 +41,7 @@ def hand_made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarra
     accepted = np.ones((6, 2), dtype=bool)
     idata = build_inference_data(likelihood, positions, np.zeros((6, 2)), accepted, attrs)
     run = tmp_path_factory.mktemp("hand_made")
-    write_inference_data(idata, run / "posterior.nc")
+    write_atomic(run / "posterior.nc", inference_data_bytes(idata))
     return run, points
 
 
@@ -86,8 +88,11 @@ def test_compare_command_writes_exclusion_files(small_run: Path) -> None:
     assert "lepton-colliders" in result.stdout
 
 
-def test_scenario_comparison_runs_what_is_missing(small_run: Path) -> None:
-    results = small_run.parent
+def test_scenario_comparison_runs_what_is_missing(small_run: Path, tmp_path: Path) -> None:
+    # A results folder of its own: the shared run stays as it was for the other tests.
+    results = tmp_path / "results"
+    own_run = results / "paper-2021"
+    shutil.copytree(small_run, own_run)
     other = results / "current-lattice"
     made = run(
         "mcmc",
@@ -102,11 +107,11 @@ def test_scenario_comparison_runs_what_is_missing(small_run: Path) -> None:
         "400",
     )
     assert made.returncode == 0, made.stderr
-    assert not (small_run / "fit.json").exists()
+    assert not (own_run / "fit.json").exists()
     document = compare_scenarios(
         ["paper-2021", "current-lattice"], ["hl-lhc"], results=results, progress=False
     )
-    assert (small_run / "fit.json").exists()  # it ran the missing fits
+    assert (own_run / "fit.json").exists()  # it ran the missing fits
     rows = document["scenarios"]
     assert list(rows) == ["paper-2021", "current-lattice"]
     assert rows["current-lattice"]["upper_limits_95"]["m_L"] is None
