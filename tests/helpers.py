@@ -49,6 +49,13 @@ def copy_shipped(name: str, destination: Path) -> Path:
     return folder
 
 
+def reseal(chunk: Path) -> None:
+    """Seal a checkpoint chunk edited by a test again, as if g2fit had written it so."""
+    from g2fit.io.checkpoint import seal
+
+    chunk.write_bytes(seal(chunk.read_bytes()))
+
+
 def edit_text(path: Path, old: str, new: str) -> None:
     """Replace the first `old` in a file by `new`; `old` must be there."""
     text = path.read_text()

@@ -120,8 +120,7 @@ def initial_positions(likelihood: GlobalLikelihood, walkers: int, seed: int) -> 
     """Walkers resampled from prior draws in proportion to their likelihood (no repeats)."""
     rng = np.random.default_rng(seed)
     n_draws = max(_INITIAL_DRAWS, 10 * walkers)
-    low, high = likelihood.bounds[:, 0], likelihood.bounds[:, 1]
-    draws = low + (high - low) * rng.random((n_draws, likelihood.ndim))
+    draws = likelihood.prior_draws(n_draws, rng)
     log_prob = likelihood.log_prob(draws)
     finite = np.isfinite(log_prob)
     if finite.sum() < walkers:

@@ -10,12 +10,19 @@ crash loses at most the steps since the last chunk and never leaves a half-writt
 Reading the chunks back restores the chain, the last state and the random generator, so
 the sampler continues exactly where it stopped; a damaged chunk is refused.
 
+Each chunk is sealed: its HDF5 user block (the first 512 bytes, which HDF5 readers skip)
+holds the SHA-256 of the rest of the file, checked before the file is parsed. A damaged
+byte anywhere, in the data or in HDF5's own structures (where the HDF5 library could crash
+or hang on it), is then a one-line error. Chunks of earlier versions, without a seal, are
+read as before (their datasets' checksums still apply).
+
 The owner of a checkpoint holds the lock of DIR (g2fit.io.files.owned_folder) while it
 reads or writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -35,13 +42,39 @@ FloatArray = NDArray[np.float64]
 #: Steps per chunk file unless begin() is told otherwise.
 CHUNK_STEPS = 250
 _CHUNK_NAME = re.compile(r"^chunk-(\d+)\.h5$")
-_READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError)
+_READ_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError)
+#: The user block of a sealed chunk: this tag, the hex SHA-256 of the bytes after the block.
+_SEAL_SIZE = 512
+_SEAL_TAG = b"g2fit-sha256:"
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def seal(data: bytes) -> bytes:
+    """An HDF5 file made with a 512-byte user block, its SHA-256 written into that block."""
+    digest = hashlib.sha256(data[_SEAL_SIZE:]).hexdigest().encode()
+    header = (_SEAL_TAG + digest).ljust(_SEAL_SIZE, b"\0")
+    return header + data[_SEAL_SIZE:]
+
+
+def _unsealed(path: Path) -> bytes:
+    """The chunk's bytes, its seal checked (InputError if it fails); unsealed chunks of
+    earlier versions are returned as they are."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _damaged(path, error.strerror or error) from None
+    if data.startswith(_HDF5_SIGNATURE):
+        return data
+    digest = hashlib.sha256(data[_SEAL_SIZE:]).hexdigest().encode()
+    if data[:_SEAL_SIZE] != (_SEAL_TAG + digest).ljust(_SEAL_SIZE, b"\0"):
+        raise _damaged(path, "its SHA-256 differs from the one sealed in it")
+    return data
 
 
 def _chunk_bytes(start: int, positions: FloatArray, log_prob: FloatArray, state: Any) -> bytes:
     """One chunk as HDF5 bytes, every dataset with a fletcher32 checksum."""
     buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as handle:
+    with h5py.File(buffer, "w", userblock_size=_SEAL_SIZE) as handle:
         handle.attrs["start"], handle.attrs["stop"] = start, start + positions.shape[0]
 
         def put(name: str, value: NDArray[Any]) -> h5py.Dataset:
@@ -55,7 +88,7 @@ def _chunk_bytes(start: int, positions: FloatArray, log_prob: FloatArray, state:
         put("state/rng_keys", keys).attrs.update(
             {"name": name, "pos": pos, "has_gauss": has_gauss, "cached_gaussian": cached}
         )
-    return buffer.getvalue()
+    return seal(buffer.getvalue())
 
 
 def _damaged(path: Path, reason: object) -> InputError:
@@ -67,8 +100,9 @@ def _damaged(path: Path, reason: object) -> InputError:
 
 def _read_chunk(path: Path) -> tuple[FloatArray, FloatArray, emcee.State]:
     """A chunk's positions, ln p and final state; InputError if it cannot be read whole."""
+    data = _unsealed(path)
     try:
-        with h5py.File(path, "r") as handle:
+        with h5py.File(io.BytesIO(data), "r") as handle:
             positions = handle["positions"][...]
             log_prob = handle["log_prob"][...]
             keys = handle["state/rng_keys"]
@@ -157,8 +191,9 @@ class Checkpoint(emcee.backends.Backend):  # type: ignore[misc]
 
     @staticmethod
     def _read_range(path: Path) -> tuple[int, int]:
+        data = _unsealed(path)
         try:
-            with h5py.File(path, "r") as handle:
+            with h5py.File(io.BytesIO(data), "r") as handle:
                 return int(handle.attrs["start"]), int(handle.attrs["stop"])
         except _READ_ERRORS as error:
             raise InputError(f"{path}: unreadable checkpoint chunk ({error})") from None

@@ -169,7 +169,7 @@ CASES: list[tuple[str, list[str], list[str], dict[str, str], str]] = [
         ["run", "truncate-chunk"],
         ["mcmc", "--out", "run", "--steps", "800", *SMALL_RUN[:2], *SMALL_RUN[4:]],
         {},
-        "unreadable checkpoint chunk",
+        "damaged checkpoint chunk",
     ),
     (
         "mcmc: empty checkpoint description",

@@ -19,7 +19,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from helpers import POINT, run_cli
+from helpers import POINT, reseal, run_cli
 
 import g2fit
 from g2fit.errors import InputError
@@ -190,10 +190,12 @@ def test_damaged_checkpoint_chunk_is_refused(run: Path) -> None:
 
 def test_checkpoint_outside_the_prior_is_refused(run: Path) -> None:
     # Consistent checksums, impossible content: a walker at m_L = 1 GeV (log10 = 0).
-    with h5py.File(run / "checkpoint" / "chunk-000000250.h5", "r+") as handle:
+    chunk = run / "checkpoint" / "chunk-000000250.h5"
+    with h5py.File(chunk, "r+") as handle:
         positions = handle["positions"][...]
         positions[5, 3, 0] = 0.0
         handle["positions"][...] = positions
+    reseal(chunk)
     before = hashes(run)
     one_line_error(
         g2fit_cli("mcmc", "--out", str(run), *SMALL[:2], "--steps", "750", *SMALL[4:]),

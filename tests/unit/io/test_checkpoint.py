@@ -9,6 +9,7 @@ import emcee
 import h5py
 import numpy as np
 import pytest
+from helpers import reseal
 from numpy.typing import NDArray
 
 from g2fit.errors import InputError
@@ -87,6 +88,7 @@ def test_a_chunk_with_inconsistent_arrays_is_refused(tmp_path: Path) -> None:
     with h5py.File(tmp_path / "chunk-000000004.h5", "r+") as handle:
         del handle["log_prob"]
         handle.create_dataset("log_prob", data=np.zeros((3, WALKERS)), fletcher32=True)
+    reseal(tmp_path / "chunk-000000004.h5")
     with pytest.raises(InputError, match=r"damaged checkpoint chunk \(arrays of inconsistent"):
         Checkpoint(tmp_path).read()
 
@@ -98,5 +100,38 @@ def test_a_malformed_random_state_is_refused(tmp_path: Path) -> None:
         del handle["state/rng_keys"]
         keys = handle.create_dataset("state/rng_keys", data=np.zeros(5, dtype=np.uint32))
         keys.attrs.update(attrs)
+    reseal(tmp_path / "chunk-000000000.h5")
     with pytest.raises(InputError, match="damaged checkpoint chunk"):
         Checkpoint(tmp_path).read()
+
+
+def test_a_damaged_byte_anywhere_in_a_chunk_is_refused_before_parsing(tmp_path: Path) -> None:
+    # HDF5 can crash or hang on damaged metadata: the seal is checked first, wherever the
+    # damage lies (user block, superblock, object headers, attributes or data).
+    sample(Checkpoint(tmp_path), 4)
+    chunk = tmp_path / "chunk-000000000.h5"
+    good = chunk.read_bytes()
+    assert good[512:520] == b"\x89HDF\r\n\x1a\n"  # an HDF5 file behind its user block
+    for offset in range(0, len(good) - 8, 97):
+        damaged = bytearray(good)
+        damaged[offset : offset + 8] = bytes(b ^ 0xFF for b in damaged[offset : offset + 8])
+        chunk.write_bytes(bytes(damaged))
+        with pytest.raises(InputError, match="damaged checkpoint chunk"):
+            Checkpoint(tmp_path).read()
+    chunk.write_bytes(good[: len(good) // 2])  # truncated
+    with pytest.raises(InputError, match="damaged checkpoint chunk"):
+        Checkpoint(tmp_path).check_compatible(IDENTITY, 10)
+
+
+def test_an_unsealed_chunk_of_an_earlier_version_is_still_read(tmp_path: Path) -> None:
+    sample(Checkpoint(tmp_path), 4)
+    chunk = tmp_path / "chunk-000000000.h5"
+    sealed = Checkpoint(tmp_path)
+    state = sealed.read()
+    assert state is not None
+    chunk.write_bytes(chunk.read_bytes()[512:])  # what earlier versions wrote: HDF5 alone
+    unsealed = Checkpoint(tmp_path)
+    restored = unsealed.read()
+    assert restored is not None
+    np.testing.assert_array_equal(unsealed.get_chain(), sealed.get_chain())
+    np.testing.assert_array_equal(restored.coords, state.coords)
