@@ -206,7 +206,8 @@ def case_compare() -> dict[str, Any]:
     """(6): `compare --no-fits` over all futures on a 10^5-sample posterior: the exclusion
     summary (the best fits with each future, on by default, add ~0.5 s per future)."""
     from g2fit import __version__
-    from g2fit.io.posterior import build_inference_data, write_inference_data
+    from g2fit.io.files import write_atomic
+    from g2fit.io.posterior import build_inference_data, inference_data_bytes
     from g2fit.jobs.compare import exclusion_summary
     from g2fit.model.constants import DEFAULT_CONSTANTS
 
@@ -227,7 +228,7 @@ def case_compare() -> dict[str, Any]:
         attrs,
     )
     with tempfile.TemporaryDirectory() as folder:
-        write_inference_data(idata, Path(folder) / "posterior.nc")
+        write_atomic(Path(folder) / "posterior.nc", inference_data_bytes(idata))
         futures = ["hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee"]
         start = time.perf_counter()
         exclusion_summary(Path(folder), futures, fits=False)

@@ -12,11 +12,14 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from g2fit.cli_parser import build_parser, fail
 from g2fit.errors import InputError
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
+
+if TYPE_CHECKING:
+    from g2fit.likelihood.scenario import Scenario
 
 #: Where runs go unless --out says otherwise.
 RESULTS = Path("results")
@@ -48,7 +51,7 @@ def run_observables(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scenario(args: argparse.Namespace) -> Any:
+def _scenario(args: argparse.Namespace) -> Scenario:
     from g2fit.likelihood.scenario import load_scenario
 
     return load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
@@ -72,12 +75,11 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def run_mcmc(args: argparse.Namespace) -> int:
     from g2fit.inference.sampler import RunSettings
-    from g2fit.io.files import prepare_output_folder
     from g2fit.jobs.mcmc import McmcSettings, format_summary
     from g2fit.jobs.mcmc import run_mcmc as run
 
     scenario = _scenario(args)
-    out = prepare_output_folder(args.out or default_output(args.scenario, args.futures))
+    out = args.out or default_output(args.scenario, args.futures)
     settings = McmcSettings(
         RunSettings(seed=args.seed, walkers=args.walkers, steps=args.steps),
         burn=args.steps // 4 if args.burn is None else args.burn,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from g2fit import __version__
 from g2fit.cli_arguments import (
@@ -35,7 +36,12 @@ def fail(message: str) -> NoReturn:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit code 2."""
+    """argparse, but a usage error is one line and exit code 2, and a negative number in
+    scientific notation (--Y-R -1e-3) is a value, not an option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message: str) -> NoReturn:
         fail(message)
@@ -87,13 +93,15 @@ future experiments' reach, and how much of the viable region each future covers.
 figure and, beside it, the grid with every region mask as netCDF (FILE.nc)."""
 
 
-OBSERVABLES_HELP = """\
-Every observable of the model at one point: Delta a_mu (eqs. 12 and 14), the radiative muon
-mass (eq. 4), the W and Z couplings (eq. 16) and what follows from them. Masses in GeV."""
-
-INTEGRAND_HELP = """\
-The paper's Fig. 2: u f'(u), the integrand of eq. 7, whose integral vanishes (the
-dimension-six term is a total derivative); prints the integral by quadrature."""
+OBSERVABLES_HELP = (
+    "Every observable of the model at one point: Delta a_mu (eqs. 12 and 14), the "
+    "radiative muon mass (eq. 4), the W and Z couplings (eq. 16) and what follows from "
+    "them. Masses in GeV."
+)
+INTEGRAND_HELP = (
+    "The paper's Fig. 2: u f'(u), the integrand of eq. 7, whose integral vanishes (the "
+    "dimension-six term is a total derivative); prints the integral by quadrature."
+)
 
 
 def _add_constants(parser: argparse.ArgumentParser) -> None:

@@ -99,6 +99,12 @@ def _terms_table(module: Entry) -> dict[str, Any]:
 def load_term_specs(folder: Path | None = None) -> dict[str, Entry]:
     """Every term of likelihoods/terms/*.toml and likelihoods/futures/*.toml, by name."""
     folder = likelihoods_folder(folder)
+    misplaced = sorted(path.name for path in folder.glob("*.toml"))
+    if misplaced:
+        raise InputError(
+            f"{folder}: likelihood modules live in {folder / TERMS_FOLDER}/ (since g2fit 0.1); "
+            f"move {', '.join(misplaced)} there"
+        )
     paths = sorted((folder / TERMS_FOLDER).glob("*.toml"))
     paths += sorted((folder / "futures").glob("*.toml"))
     specs: dict[str, Entry] = {}

@@ -2,9 +2,13 @@
 
 Every result file is written whole to a temporary name beside its target and renamed into
 place, so a crash, a kill or a full disk never leaves a half-written result and never harms
-the previous one. A run folder is owned by one g2fit process at a time (an OS lock that the
-kernel releases however the process ends), and temporaries carry their writer's process id,
-so the stale ones of dead processes can be told from a live writer's and removed.
+the previous one. A set of files (a run's posterior, summary and corner plot) is written
+all or nothing: the temporaries first, then a journal listing the renames, then the renames;
+a process killed among the renames leaves the journal, and the next g2fit process to use the
+folder completes them (`tidy`), so the folder holds the old set or the new one, never a mix.
+A run folder is owned by one g2fit process at a time (an OS lock that the kernel releases
+however the process ends), and temporaries and journals carry their writer's process id, so
+those of dead processes can be told from a live writer's.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ FIT_FILE = "fit.json"
 POSTERIOR_FILE = "posterior.nc"
 #: .NAME.PID.TOKEN.tmp (write_atomic), and .NAME.PID.tmp of earlier versions.
 _TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)(\.\w+)?\.tmp$")
+#: .g2fit-renames.PID.json: the renames of a set of files that PID is putting in place.
+_JOURNAL = re.compile(r"^\.g2fit-renames\.(?P<pid>\d+)\.json$")
 #: Folders whose lock this process holds, with the lock file's descriptor and nesting depth.
 _held: dict[Path, list[int]] = {}
 
@@ -42,6 +48,7 @@ def prepare_output_folder(folder: Path) -> Path:
             pass
     except OSError as error:
         raise InputError(f"output folder {folder} is not writable ({error.strerror})") from None
+    tidy(folder)
     return folder
 
 
@@ -96,7 +103,7 @@ def owned_folder(folder: Path) -> Iterator[Path]:
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
     _held[key] = [descriptor, 1]
     try:
-        remove_stale_temporaries(folder)
+        tidy(folder)
         yield folder
     finally:
         del _held[key]
@@ -113,6 +120,35 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def complete_interrupted_writes(folder: Path) -> list[Path]:
+    """Finish the sets of files whose writers died among their renames (see the module
+    docstring); the files put in place."""
+    completed: list[Path] = []
+    if not folder.is_dir():
+        return completed
+    for journal in sorted(folder.iterdir()):
+        match = _JOURNAL.match(journal.name)
+        if not match or _alive(int(match.group("pid"))):
+            continue
+        try:
+            renames = json.loads(journal.read_text())["renames"]
+            for temporary, target in renames:
+                if (folder / temporary).exists():
+                    os.replace(folder / temporary, folder / target)
+                    completed.append(folder / target)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a journal that cannot be followed: its temporaries go as stale ones
+        journal.unlink(missing_ok=True)
+    return completed
+
+
+def tidy(folder: Path) -> None:
+    """Complete the interrupted sets of files of dead processes, then remove their other
+    temporaries."""
+    complete_interrupted_writes(folder)
+    remove_stale_temporaries(folder)
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
@@ -165,22 +201,60 @@ def _write_temporary(path: Path, data: bytes) -> Path:
     return temporary
 
 
+def _journal(temporaries: list[tuple[Path, Path]]) -> Path:
+    """Record the renames of a set of files (one folder) before any is made."""
+    folder = temporaries[0][1].parent
+    if any(path.parent != folder for _, path in temporaries):
+        raise ValueError("a set of files is written into one folder")
+    journal = folder / f".g2fit-renames.{os.getpid()}.json"
+    renames = [[temporary.name, path.name] for temporary, path in temporaries]
+    written = _write_temporary(journal, (json.dumps({"renames": renames}) + "\n").encode())
+    try:
+        os.replace(written, journal)
+    except OSError as error:
+        written.unlink(missing_ok=True)
+        raise _cannot_write(temporaries[0][1], error) from None
+    return journal
+
+
+def _rename_all(temporaries: list[tuple[Path, Path]]) -> None:
+    """The renames of a set; interrupted (Ctrl-C), it still makes the rest before stopping."""
+    done = 0
+    try:
+        for temporary, path in temporaries:
+            os.replace(temporary, path)
+            done += 1
+    except OSError:
+        raise
+    except BaseException:
+        for temporary, path in temporaries[done:]:
+            if temporary.exists():
+                os.replace(temporary, path)
+        raise
+
+
 def write_files(files: Sequence[tuple[Path, str | bytes]]) -> None:
-    """Write a set of files all or nothing: every temporary first, then the renames, in the
-    order given (put the file that marks a finished result last). If any write fails, no
-    file is replaced."""
+    """Write a set of files (in one folder) all or nothing: every temporary first, then the
+    renames, in the order given (put the file that marks a finished result last), recorded
+    in a journal first when there are several. If any write fails, no file is replaced; if
+    the process is killed among the renames, the next `tidy` of the folder completes them."""
     temporaries: list[tuple[Path, Path]] = []
+    journal: Path | None = None
+    path = files[0][0]
     try:
         for path, content in files:
             data = content.encode() if isinstance(content, str) else content
             temporaries.append((_write_temporary(path, data), path))
-        for temporary, path in temporaries:
-            os.replace(temporary, path)
+        if len(temporaries) > 1:
+            journal = _journal(temporaries)
+        _rename_all(temporaries)
     except OSError as error:
         raise _cannot_write(path, error) from None
     finally:
         for temporary, _ in temporaries:
             temporary.unlink(missing_ok=True)
+        if journal is not None:
+            journal.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

@@ -8,6 +8,7 @@ Walkers are arviz's chains and steps its draws.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from g2fit.errors import InputError
-from g2fit.io.files import POSTERIOR_FILE, netcdf_bytes
+from g2fit.io.files import POSTERIOR_FILE, complete_interrupted_writes, netcdf_bytes
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
@@ -97,6 +98,8 @@ def inference_data_bytes(idata: az.InferenceData) -> bytes:
 def _posterior_path(path: str | Path) -> Path:
     path = Path(path)
     candidate = path / POSTERIOR_FILE if path.is_dir() else path
+    with contextlib.suppress(OSError):  # a read-only folder is read as it is
+        complete_interrupted_writes(candidate.parent)
     if not candidate.is_file():
         raise InputError(f"{path}: no g2fit posterior here (expected {candidate})")
     return candidate

@@ -144,16 +144,18 @@ def exclusion_summary(
 
 
 def exclusion_csv(document: dict[str, Any]) -> str:
-    """exclusion.csv: one row per future."""
+    """exclusion.csv: one row per future; `posterior_converged` repeats the run's verdict on
+    every row, so that a table cut from the file still says it."""
     columns = (
         "excluded_fraction",
         "mc_error",
         "excluded_fraction_natural",
         "mc_error_natural",
     )
-    lines = [",".join(("future", *columns))]
+    converged = str(document["convergence"]["converged"])
+    lines = [",".join(("future", *columns, "posterior_converged"))]
     for name, r in document["futures"].items():
-        lines.append(",".join([name, *(str(r[c]) for c in columns)]))
+        lines.append(",".join([name, *(str(r[c]) for c in columns), converged]))
     return "\n".join(lines) + "\n"
 
 

@@ -51,8 +51,8 @@ CONVERGENCE_RULE = (
 #: Memory a run may use, bytes. The chain is kept in memory, and the derived observables and
 #: per-term chi^2 of every kept sample are computed at once for the posterior file.
 MAX_MEMORY_BYTES = 8 * 2**30
-#: Memory per chain value (positions and ln p, with the chunks, their concatenation and the
-#: acceptance flags) and per kept sample (derived observables, chi^2 terms, their
+#: Memory per chain value (positions and ln p in the checkpoint's backend, the chunk being
+#: written and the acceptance flags) and per kept sample (derived observables, chi^2 terms, their
 #: intermediates, the netCDF buffer), bytes, and the interpreter with its libraries: 1.5 x
 #: what was measured (~10, ~600 bytes, ~200 MB; benchmarks/run.py, case "mcmc memory").
 _BYTES_PER_CHAIN_VALUE = 16

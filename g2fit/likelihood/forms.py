@@ -102,8 +102,12 @@ def _one_quantity(
     """The observable (or, with masses, a mass) of a one-quantity form and the measurement of
     data/ that measures it, every field checked."""
     entry.check_fields(_REQUIRED, _OPTIONAL)
-    observable = _observable(entry, MASS_PARAMETERS if masses else ())
-    measurement = _measurement(entry, context, (kind,))
+    if masses:  # a limit's measurement is checked before its mass
+        measurement = _measurement(entry, context, (kind,))
+        observable = _observable(entry, MASS_PARAMETERS)
+    else:
+        observable = _observable(entry)
+        measurement = _measurement(entry, context, (kind,))
     _quantity_index(entry, observable, measurement)
     return observable, measurement
 

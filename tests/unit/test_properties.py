@@ -72,7 +72,7 @@ def _observables(m_L: Any, m_S: Any, *args: Any, **kwargs: Any) -> dict[str, Any
     return values
 
 
-# ---------------------------------------------------------------- observables (physics.py)
+# ---------------------------------------------------------- observables (model/observables.py)
 
 
 @PROPERTY

@@ -84,6 +84,8 @@ def test_compare_command_writes_exclusion_files(small_run: Path) -> None:
     assert lepton["terms"] == ["ilc-W-universality", "gigaz-Zmu"]
     csv = (small_run / "exclusion.csv").read_text().splitlines()
     assert csv[0].startswith("future,excluded_fraction")
+    assert csv[0].endswith(",posterior_converged")
+    assert all(row.endswith(",False") for row in csv[1:])  # 400 steps: far below 50 tau
     assert len(csv) == 5
     assert "lepton-colliders" in result.stdout
 

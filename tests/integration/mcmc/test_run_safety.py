@@ -124,8 +124,10 @@ def test_a_folder_in_use_is_refused_by_every_writer(run: Path) -> None:
 def test_two_concurrent_runs_never_mix(tmp_path: Path) -> None:
     folder = tmp_path / "x"
     command = [sys.executable, "-m", "g2fit", "mcmc", "--out", str(folder)]
+    # Long enough (~40 s here) to be running whatever the machine's speed when the second
+    # command, which takes a few seconds to start, asks for the folder; stopped afterwards.
     first = subprocess.Popen(
-        [*command, "--walkers", "32", "--steps", "3000", "--no-progress"],
+        [*command, "--walkers", "32", "--steps", "20000", "--no-progress"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -136,15 +138,19 @@ def test_two_concurrent_runs_never_mix(tmp_path: Path) -> None:
     second = g2fit_cli(
         "mcmc", "--scenario", "current", "--out", str(folder), "--walkers", "32", "--no-progress"
     )
+    still_running = first.poll() is None
+    first.send_signal(signal.SIGTERM)
     _, stderr = first.communicate(timeout=300)
-    assert first.returncode == 0, stderr
+    assert still_running, "the first run ended before the second asked for the folder"
+    assert first.returncode == 130, stderr
     one_line_error(second, "in use by another g2fit run")
     # Afterwards the other scenario is refused for what the folder holds, not resumed.
     again = g2fit_cli(
         "mcmc", "--scenario", "current", "--out", str(folder), "--walkers", "32", "--no-progress"
     )
-    one_line_error(again, "holds a posterior of scenario 'paper-2021'")
-    assert g2fit.load_posterior(folder)["m_L"].median() < 1270  # paper-2021's, untouched
+    one_line_error(again, "holds a run with a different scenario ('paper-2021', not 'current')")
+    run_file = json.loads((folder / "checkpoint" / "run.json").read_text())
+    assert run_file["fingerprint"]["scenario"] == "paper-2021"
 
 
 def test_another_seed_is_refused_with_or_without_the_checkpoint(run: Path) -> None:
@@ -416,6 +422,7 @@ def test_memory_is_bounded_and_the_refusal_says_why(tmp_path: Path) -> None:
         "mcmc", "--walkers", "100000", "--steps", "10000", "--out", "o", cwd=tmp_path
     )
     one_line_error(result, "GiB of memory (the chain is kept in memory")
+    assert not (tmp_path / "o").exists()  # refused before anything is written
     # 20000 walkers took 4.1 GB through emcee's all-pairs DE move; now the run is linear.
     args = ["mcmc", "--walkers", "20000", "--steps", "3", "--burn", "0", "--thin", "1"]
     code = (

@@ -143,3 +143,11 @@ def test_mass_below_m_W_is_computed_with_a_one_line_warning() -> None:
         expected = observables(1000.0, 50.0, 0.5, 0.5, 1.0, 0.0)
     for key, value in expected.items():
         assert document["observables"][key] == float(value)
+
+
+def test_negative_values_in_scientific_notation_are_values() -> None:
+    point = ["--m-L", "1000", "--m-S", "800", "--Y-L", "0.5", "--Y-R", "-1e-3"]
+    result = run("observables", *point, "--Y-V", "1", "--Y-Vp", "-2.5E+0", "--json")
+    assert result.returncode == 0, result.stderr
+    inputs = json.loads(result.stdout)["inputs"]
+    assert (inputs["Y_R"], inputs["Y_Vp"]) == (-1e-3, -2.5)

@@ -333,3 +333,9 @@ def test_every_term_records_the_form_its_file_names() -> None:
     }
     assert {t.name: t.form for t in scenario.terms} == forms
     assert forms["tau-pdg2020-paper-rule"] == "pull-excess"
+
+
+def test_modules_in_the_old_place_are_named_with_where_they_go(likelihoods_copy: Path) -> None:
+    (likelihoods_copy / "terms" / "g2.toml").rename(likelihoods_copy / "g2.toml")
+    with pytest.raises(InputError, match=r"likelihood modules live in .*terms/.*move g2.toml"):
+        load_scenario("paper-2021", folder=likelihoods_copy)
