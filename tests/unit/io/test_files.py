@@ -54,7 +54,8 @@ def test_a_live_writer_s_journal_is_left_alone(tmp_path: Path) -> None:
     journal.write_text('{"renames": [[".a.csv.1.x.tmp", "a.csv"]]}')
     (tmp_path / ".a.csv.1.x.tmp").write_text("new")
     assert complete_interrupted_writes(tmp_path) == []
-    assert journal.exists() and not (tmp_path / "a.csv").exists()
+    assert journal.exists()
+    assert not (tmp_path / "a.csv").exists()
 
 
 def test_an_interrupt_among_the_renames_still_completes_the_set(
