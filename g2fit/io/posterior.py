@@ -9,6 +9,7 @@ Walkers are arviz's chains and steps its draws.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -95,6 +96,34 @@ def inference_data_bytes(idata: az.InferenceData) -> bytes:
     return netcdf_bytes({group: idata[group] for group in idata.groups()})
 
 
+def digest_name(name: str) -> str:
+    """The hidden file beside a posterior that holds its SHA-256 (.posterior.nc.sha256)."""
+    return f".{name}.sha256"
+
+
+def digest_text(data: bytes) -> str:
+    """What the digest file holds: the hex SHA-256 of the posterior's bytes."""
+    return hashlib.sha256(data).hexdigest() + "\n"
+
+
+def _check_digest(candidate: Path) -> None:
+    """Refuse a posterior whose bytes differ from those g2fit recorded when it wrote it, before
+    the netCDF library parses it (damaged HDF5 structures can crash or hang it). A posterior
+    without a digest file beside it (copied alone, or written by hand) is read unchecked."""
+    recorded = candidate.with_name(digest_name(candidate.name))
+    if not recorded.is_file():
+        return
+    try:
+        same = recorded.read_text() == digest_text(candidate.read_bytes())
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{candidate}: cannot be read ({error})") from None
+    if not same:
+        raise InputError(
+            f"{candidate}: not a readable netCDF file (damaged: its SHA-256 differs from the "
+            f"one g2fit recorded in {recorded.name} when it wrote the file)"
+        )
+
+
 def _posterior_path(path: str | Path) -> Path:
     path = Path(path)
     candidate = path / POSTERIOR_FILE if path.is_dir() else path
@@ -108,6 +137,7 @@ def _posterior_path(path: str | Path) -> Path:
 def load_inference_data(path: str | Path) -> az.InferenceData:
     """The InferenceData of a g2fit run: its folder or its posterior.nc."""
     candidate = _posterior_path(path)
+    _check_digest(candidate)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

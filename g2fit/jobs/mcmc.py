@@ -32,7 +32,13 @@ from g2fit.io.files import (
     prepare_output_folder,
     write_files,
 )
-from g2fit.io.posterior import build_inference_data, inference_data_bytes, summarize
+from g2fit.io.posterior import (
+    build_inference_data,
+    digest_name,
+    digest_text,
+    inference_data_bytes,
+    summarize,
+)
 from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
 from g2fit.jobs.run_folder import check_folder_results, read_fit
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
@@ -232,10 +238,12 @@ def _result_files(
     idata["posterior"].attrs["convergence"] = json.dumps(convergence)
     samples = {name: idata["posterior"][name].values.ravel() for name in likelihood.names}
     title = f"{scenario.name}: {kept.shape[0] * kept.shape[1]} samples"
+    posterior = inference_data_bytes(idata)
     files = {
         "summary.csv": summary.to_csv(float_format="%.8g").encode(),
         "corner.png": corner_plot(samples, truths, title),
-        POSTERIOR_FILE: inference_data_bytes(idata),
+        digest_name(POSTERIOR_FILE): digest_text(posterior),
+        POSTERIOR_FILE: posterior,
     }
     return files, summary, found
 
