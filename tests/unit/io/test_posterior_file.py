@@ -46,7 +46,7 @@ def test_a_damaged_byte_anywhere_is_refused_before_parsing(tmp_path: Path) -> No
         damaged = bytearray(good)
         damaged[offset : offset + 8] = bytes(b ^ 0xFF for b in damaged[offset : offset + 8])
         path.write_bytes(bytes(damaged))
-        with pytest.raises(InputError, match="not a readable netCDF file .damaged: its SHA-256"):
+        with pytest.raises(InputError, match=r"not a readable netCDF file \(damaged: its SHA-256"):
             load_inference_data(tmp_path)
 
 
