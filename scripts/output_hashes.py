@@ -19,20 +19,9 @@ import sys
 from pathlib import Path
 
 TIMESTAMPS = {"created", "created_at"}
-POINT = [
-    "--m-L",
-    "1000",
-    "--m-S",
-    "800",
-    "--Y-L",
-    "0.5",
-    "--Y-R",
-    "0.5",
-    "--Y-V",
-    "1",
-    "--Y-Vp",
-    "0",
-]
+#: The README's `g2fit observables` example.
+README_POINT = {"m-L": "1000", "m-S": "800", "Y-L": "0.5", "Y-R": "0.5", "Y-V": "1", "Y-Vp": "0"}
+POINT = [part for name, value in README_POINT.items() for part in (f"--{name}", value)]
 COMMANDS = [
     ["observables", *POINT, "--json"],
     ["observables", *POINT],

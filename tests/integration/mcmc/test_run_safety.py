@@ -180,18 +180,23 @@ def _chunk_data_offset(path: Path, name: str) -> int:
     return int(info.byte_offset)
 
 
+def resume_is_refused(run: Path, needle: str) -> None:
+    """Extending the run is one line naming the problem, and leaves every file as it was."""
+    before = hashes(run)
+    one_line_error(
+        g2fit_cli("mcmc", "--out", str(run), *SMALL[:2], "--steps", "750", *SMALL[4:]),
+        needle,
+    )
+    assert hashes(run) == before
+
+
 def test_damaged_checkpoint_chunk_is_refused(run: Path) -> None:
     chunk = run / "checkpoint" / "chunk-000000250.h5"
     data = bytearray(chunk.read_bytes())
     start = _chunk_data_offset(chunk, "positions") + 800
     data[start : start + 8] = bytes(8)
     chunk.write_bytes(bytes(data))
-    before = hashes(run)
-    one_line_error(
-        g2fit_cli("mcmc", "--out", str(run), *SMALL[:2], "--steps", "750", *SMALL[4:]),
-        "damaged checkpoint chunk",
-    )
-    assert hashes(run) == before
+    resume_is_refused(run, "damaged checkpoint chunk")
 
 
 def test_checkpoint_outside_the_prior_is_refused(run: Path) -> None:
@@ -202,12 +207,7 @@ def test_checkpoint_outside_the_prior_is_refused(run: Path) -> None:
         positions[5, 3, 0] = 0.0
         handle["positions"][...] = positions
     reseal(chunk)
-    before = hashes(run)
-    one_line_error(
-        g2fit_cli("mcmc", "--out", str(run), *SMALL[:2], "--steps", "750", *SMALL[4:]),
-        "positions outside the prior",
-    )
-    assert hashes(run) == before
+    resume_is_refused(run, "positions outside the prior")
 
 
 def test_damaged_posterior_is_one_line_everywhere(run: Path) -> None:
