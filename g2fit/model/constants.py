@@ -18,6 +18,7 @@ HIGGS_VEV_GEV = 174.10
 SOURCES: dict[str, str] = {
     "m_W": "PDG 2024",
     "m_Z": "PDG 2024",
+    "m_h": "PDG 2024 (125.20 +- 0.11 GeV)",
     "m_mu": "PDG 2024",
     "m_t": "PDG 2024 (direct average)",
     "v": "(sqrt(2) G_F)^(-1/2)/sqrt(2), G_F = 1.1663788e-5 GeV^-2, rounded (paper's convention)",
@@ -33,6 +34,7 @@ class Constants:
 
     m_W: float = 80.3692
     m_Z: float = 91.1880
+    m_h: float = 125.20
     m_mu: float = 0.1056583755
     m_t: float = 172.57
     v: float = HIGGS_VEV_GEV

@@ -1,0 +1,146 @@
+"""Mass eigenstates of the model and their couplings to W, Z, h and the Goldstones.
+
+Two-component fields, all left-handed: l = (nu, mu), L = (L0, L-), Phi = (phi0, phi-)
+(hypercharge -1/2, the paper's H), L^c = (E^c, N^c) (hypercharge +1/2), e^c, S, S^c.
+SU(2) products are A.B = A_1 B_2 - A_2 B_1 and A.B* = A_1 B_1* + A_2 B_2*. The Lagrangian
+is minus the sum of (eq. 3 of arXiv:2106.01373, plus the muon Yukawa y)
+
+    y (l.Phi) e^c - Y_R (L.Phi) e^c - Y_V S (L^c.Phi) + Y_L (l.Phi*) S^c + Y'_V (L.Phi*) S^c
+    + m_L L.L^c + m_S S S^c,
+
+and their conjugates. The signs of the Y_R and Y_V terms are the convention that makes the
+exact result reduce to eq. 12, Delta a_mu = +6 Y_L Y_R c ... with c = Y_V m_S/m_L + Y'_V
+(tested at small Yukawas): the relative sign of Y_V and Y'_V is physical, and this anchors it
+to the paper's, where Delta a_mu > 0 comes with Delta m_mu < 0 (eq. 4).
+With phi0 = v + (h + i G0)/sqrt(2), phi- = G-, the mass terms are psi^T M chi:
+
+    charged, (mu, L-) x (e^c, E^c):          M_E = [[-y v, 0], [Y_R v, -m_L]]
+    neutral, (nu, L0, S) x (S^c, N^c):       M_N = [[Y_L v, 0], [Y'_V v, m_L], [m_S, Y_V v]]
+
+y is fixed so that the light charged singular value is m_mu; the neutral matrix has rank 2,
+so one neutrino stays massless. Dirac mass eigenstates are psi' = U^T psi, chi' = V^T chi
+from the singular value decompositions, and their couplings follow by rotating the
+interaction-basis matrices. Every array has the points along its leading axes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from g2fit.model.constants import Constants
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class MassBasis:
+    """Masses (GeV) and mass-basis couplings at each point; index -1 of charged is the muon.
+
+    Couplings are the chiral pairs (c_L, c_R) of mu-bar (c_L P_L + c_R P_R) F X + h.c. for
+    each internal fermion F along the last axis, with X = W- (F neutral), Z, h, G0 (F charged)
+    or G- (F neutral). Neutral index 2 is the massless neutrino. `g_R_Zmu`, `g_L_Znu` and
+    `g_L_Wmunu` are the muon's and its neutrino's own couplings in units of g/c_W or g/sqrt(2).
+    """
+
+    charged_masses: FloatArray  # (..., 2), ascending: [m_mu, m_E]
+    neutral_masses: FloatArray  # (..., 3): [m_N1, m_N2, 0]
+    W: tuple[FloatArray, FloatArray]
+    Z: tuple[FloatArray, FloatArray]
+    h: tuple[FloatArray, FloatArray]
+    G0: tuple[FloatArray, FloatArray]
+    Gminus: tuple[FloatArray, FloatArray]
+    g_L_Wmunu: FloatArray
+    g_R_Zmu: FloatArray
+    g_L_Znu: FloatArray
+
+
+def muon_yukawa(m_L: FloatArray, Y_R: FloatArray, constants: Constants) -> FloatArray:
+    """y v (GeV) such that the light singular value of M_E is exactly m_mu."""
+    m_mu, v = constants.m_mu, constants.v
+    yv: FloatArray = m_mu * np.sqrt((np.square(Y_R * v) + m_L**2 - m_mu**2) / (m_L**2 - m_mu**2))
+    return yv
+
+
+def _svd_ascending(matrix: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """U, singular values and V with matrix = U[..., :, :k] diag(s) V^T, s ascending."""
+    u, s, vt = np.linalg.svd(matrix)
+    k = s.shape[-1]
+    order = np.arange(k)[::-1]
+    u_sorted = np.concatenate([u[..., :, order], u[..., :, k:]], axis=-1)
+    return u_sorted, s[..., order], np.swapaxes(vt, -1, -2)[..., :, order]
+
+
+def mass_basis(
+    m_L: FloatArray,
+    m_S: FloatArray,
+    Y_L: FloatArray,
+    Y_R: FloatArray,
+    Y_V: FloatArray,
+    Y_Vp: FloatArray,
+    constants: Constants,
+) -> MassBasis:
+    """Diagonalize the charged and neutral mass matrices at every point (masses in GeV)."""
+    k = constants
+    v = k.v
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = np.broadcast_arrays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp)
+    shape = m_L.shape
+    zero = np.zeros(shape)
+    yv = muon_yukawa(m_L, Y_R, k)
+    # d M / d v: the Higgs-field part of each mass matrix
+    dE = np.stack([np.stack([-yv / v, zero], -1), np.stack([Y_R, zero], -1)], -2)
+    mE = dE * v + np.stack([np.stack([zero, zero], -1), np.stack([zero, -m_L], -1)], -2)
+    dN = np.stack(
+        [np.stack([Y_L, zero], -1), np.stack([Y_Vp, zero], -1), np.stack([zero, Y_V], -1)], -2
+    )
+    mN = dN * v + np.stack(
+        [np.stack([zero, zero], -1), np.stack([zero, m_L], -1), np.stack([m_S, zero], -1)], -2
+    )
+    uE, sE, vE = _svd_ascending(mE)  # uE (2, 2) over (mu, L-); vE over (e^c, E^c)
+    uN, sN, vN = _svd_ascending(mN)  # uN columns [N1, N2, nu] over (nu, L0, S); vN over (S^c, N^c)
+    mu = 0  # the muon is the light charged state
+    uE_mu, vE_mu = uE[..., :, mu], vE[..., :, mu]
+    # W+ current N-bar gamma (G_L P_L + G_R P_R) E: G_L from psi, G_R = -(E^c N^c term)
+    W_L = uN[..., 0, :] * uE_mu[..., None, 0] + uN[..., 1, :] * uE_mu[..., None, 1]
+    W_R = np.concatenate([-vN[..., 1, :] * vE_mu[..., None, 1], zero[..., None]], -1)
+    g = math.sqrt(2.0) * k.m_W / v
+    W = (g / math.sqrt(2.0) * W_L, g / math.sqrt(2.0) * W_R)
+    # Z: left-handed charged states share T3 - Q s^2 = -1/2 + s^2; right-handed (e^c, E^c)
+    # have -(T3 - Q s^2) = (s^2, s^2 - 1/2) after the sign of the chi current.
+    s2 = k.sin2_theta_W
+    g_Z = math.sqrt(2.0) * k.m_Z / v
+    Z_L = np.where(np.arange(2) == mu, -0.5 + s2, 0.0) * np.ones((*shape, 2))
+    Z_R = (
+        s2 * vE[..., 0, :] * vE_mu[..., None, 0] + (s2 - 0.5) * vE[..., 1, :] * vE_mu[..., None, 1]
+    )
+    Z = (g_Z * Z_L, g_Z * Z_R)
+    # Scalars: -L contains phi0 psi^T dM chi; the Dirac bilinear psi_a chi_b = Fbar_b P_L F_a.
+    lamE = np.einsum("...ia,...ij,...jb->...ab", uE, dE, vE)  # [psi' charged, chi' charged]
+    inv_sqrt2 = 1.0 / math.sqrt(2.0)
+    h = (-inv_sqrt2 * lamE[..., :, mu], -inv_sqrt2 * lamE[..., mu, :])
+    # G0 enters phi0 as i G0/sqrt(2): couplings i times h's; only Re(c_L c_R*) and |c|^2 enter,
+    # so the pair (c_L, c_R) = (-i a, +i b) is stored as the real pair (a, -b) with equal products.
+    G0 = (h[0], -h[1])
+    # G-: phi- couplings (nu, L0, S) x (e^c, E^c) and phi-* couplings (mu, L-) x (S^c, N^c)
+    K = np.stack(
+        [np.stack([yv / v, zero], -1), np.stack([-Y_R, zero], -1), np.stack([zero, -Y_V], -1)], -2
+    )
+    J = np.stack([np.stack([Y_L, zero], -1), np.stack([Y_Vp, zero], -1)], -2)
+    K_mu = np.einsum("...ia,...ij,...j->...a", uN, K, vE_mu)  # over neutral psi'
+    J_mu = np.einsum("...i,...ij,...jb->...b", uE_mu, J, vN)  # over neutral chi' (massive only)
+    Gminus = (-K_mu, -np.concatenate([J_mu, zero[..., None]], -1))
+    return MassBasis(
+        charged_masses=sE,
+        neutral_masses=np.concatenate([sN, zero[..., None]], -1),
+        W=W,
+        Z=Z,
+        h=h,
+        G0=G0,
+        Gminus=Gminus,
+        g_L_Wmunu=np.abs(W_L[..., 2]),
+        g_R_Zmu=Z_R[..., mu],
+        g_L_Znu=0.5 * (uN[..., 0, 2] ** 2 + uN[..., 1, 2] ** 2),
+    )

@@ -1,0 +1,267 @@
+"""The exact one-loop mode against independent computations.
+
+Anchors: eq. 12 of the paper (the small-Yukawa limit, at any masses), the SM electroweak
+a_mu in closed form, the closed-form loop functions of Dermisek & Raval (arXiv:1305.3522,
+eqs. 24-27), the Ward identity of the Goldstone couplings, and an mpmath evaluation of the
+whole chain (tests/exact_reference.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+
+import exact_reference
+import mpmath as mp
+import numpy as np
+import pytest
+
+from g2fit.errors import InputError
+from g2fit.model.constants import DEFAULT_CONSTANTS as K
+from g2fit.model.exact import exact_observables, goldstone_decomposition, sm_one_loop
+from g2fit.model.mass_basis import mass_basis
+from g2fit.model.observables import observables
+from g2fit.model.one_loop import _COEFFS, basis_integrals, loop_parts
+
+R_VALUES = [1e-8, 1e-3, 0.2, 0.5, 0.9, 0.999, 1.0, 1.001, 1.3, 1.6, 7.0, 155.0, 4e3, 1e7]
+POINTS = [
+    (1000.0, 500.0, 0.5, 0.5, 1.0, 0.0),
+    (300.0, 2000.0, 0.9, 0.3, -0.4, 0.8),
+    (150.0, 140.0, 1.0, 1.0, 1.0, 1.0),
+    (5000.0, 4000.0, 0.7, 0.6, 0.3, -1.0),
+    (2000.0, 2000.0, 0.3, 0.8, 0.0, 1.0),
+]
+
+
+def _arrays(point: tuple[float, ...]) -> list[np.ndarray]:
+    return [np.array(p) for p in point]
+
+
+# Feynman-parameter integrands (Leveille 1978 at m_mu -> 0), written out independently
+INTEGRANDS = {
+    "vector_neutral": (
+        lambda x, r: 2 * x * (1 - x) * (x - 2) - r * x**2 * (1 + x),
+        lambda x, r: 4 * x * (1 - x) + r * x**2,
+        lambda x, r: 1 - x + r * x,
+    ),
+    "vector_charged": (
+        lambda x, r: 2 * x**2 * (1 + x) + r * x * (1 - x) * (2 - x),
+        lambda x, r: -4 * x**2 - r * x * (1 - x),
+        lambda x, r: x + r * (1 - x),
+    ),
+    "scalar_neutral": (
+        lambda x, r: x**2 * (1 - x),
+        lambda x, r: x**2,
+        lambda x, r: 1 - x + r * x,
+    ),
+    "scalar_charged": (
+        lambda x, r: -(x**2) * (1 - x),
+        lambda x, r: -x * (1 - x),
+        lambda x, r: x + r * (1 - x),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(INTEGRANDS))
+def test_loop_integrals_equal_quadrature(kind: str) -> None:
+    n1, n2, d = INTEGRANDS[kind]
+    integrals = basis_integrals(np.array(R_VALUES)) @ _COEFFS[kind].T
+    with mp.workdps(30):
+        for i, r in enumerate(R_VALUES):
+            rm = mp.mpf(r)
+            cuts = sorted({0, 1, *(c for c in (rm, 1 / rm, 1 - rm, 1 - 1 / rm) if 0 < c < 1)})
+            for numerator, got in (
+                (n1, integrals[i, 0] + r * integrals[i, 1]),
+                (n2, integrals[i, 2] + r * integrals[i, 3]),
+            ):
+                expected = mp.quad(lambda x, f=numerator, r=rm: f(x, r) / d(x, r), cuts)
+                assert got == pytest.approx(float(expected), rel=1e-13, abs=1e-300)
+
+
+def test_vector_loops_equal_closed_forms() -> None:
+    """Dermisek & Raval's F_Z, G_Z, F_W, G_W (arXiv:1305.3522), away from x = 1."""
+    log = np.log
+    closed = {
+        "F_Z": lambda x: (
+            (5 * x**4 - 14 * x**3 + 39 * x**2 - 38 * x - 18 * x**2 * log(x) + 8)
+            / (12 * (1 - x) ** 4)
+        ),
+        "G_Z": lambda x: (x**3 + 3 * x - 6 * x * log(x) - 4) / (2 * (1 - x) ** 3),
+        "F_W": lambda x: (
+            -(4 * x**4 - 49 * x**3 + 78 * x**2 - 43 * x + 10 + 18 * x**3 * log(x))
+            / (6 * (1 - x) ** 4)
+        ),
+        "G_W": lambda x: -(x**3 - 12 * x**2 + 15 * x - 4 + 6 * x**2 * log(x)) / (1 - x) ** 3,
+    }
+    r = np.array([0.01, 0.3, 2.0, 10.0, 300.0])
+    z = basis_integrals(r) @ _COEFFS["vector_neutral"].T
+    w = basis_integrals(r) @ _COEFFS["vector_charged"].T
+    # their a = -m^2/(8 pi^2 M^2)[S F_Z + P eps G_Z] and -m^2/(16 pi^2 M^2)[S F_W + P eps G_W]
+    np.testing.assert_allclose(-(z[:, 0] + r * z[:, 1]) / 2, closed["F_Z"](r), rtol=1e-12)
+    np.testing.assert_allclose(-(z[:, 2] + r * z[:, 3]), closed["G_Z"](r), rtol=1e-12)
+    np.testing.assert_allclose(-(w[:, 0] + r * w[:, 1]), closed["F_W"](r), rtol=1e-12)
+    np.testing.assert_allclose(-2 * (w[:, 2] + r * w[:, 3]), closed["G_W"](r), rtol=1e-12)
+
+
+def test_sm_electroweak_a_mu() -> None:
+    """G_F m^2/(8 sqrt2 pi^2) [10/3 + ((1 - 4 s^2)^2 - 5)/3], the one-loop W + Z result;
+    the Higgs loop adds ~(m_mu/m_h)^2 log of it."""
+    G_F = 1.0 / (2.0 * math.sqrt(2.0) * K.v**2)
+    s2 = K.sin2_theta_W
+    expected = G_F * K.m_mu**2 / (8 * math.sqrt(2) * math.pi**2)
+    expected *= 10.0 / 3.0 + ((1 - 4 * s2) ** 2 - 5.0) / 3.0
+    assert sm_one_loop(K) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("m_L", "m_S"), [(300.0, 200.0), (120.0, 3000.0), (100.0, 100.5), (90.0, 85.0), (1000.0, 500.0)]
+)
+@pytest.mark.parametrize(("Y_V", "Y_Vp"), [(1.0, 0.0), (0.0, 1.0), (0.5, -0.7)])
+def test_small_yukawas_give_eq12_at_any_masses(m_L: float, m_S: float, Y_V: float, Y_Vp: float):
+    """With every Yukawa scaled by eps, the chirally enhanced part is eq. 12 (1 + O(eps^2)):
+    this fixes the relative sign of Y_V and Y'_V and the overall sign to the paper's."""
+    deviations = []
+    for eps in (0.1, 0.01):
+        point = (m_L, m_S, eps, eps, eps * Y_V, eps * Y_Vp)
+        with pytest.warns() if min(m_L, m_S) < K.m_W else _no_warning():
+            eq12 = observables(*point, two_loop_top=False)["delta_amu_one_loop"]
+        chiral = exact_observables(*_arrays(point), K)["delta_amu_chiral"]
+        deviations.append(float(chiral / eq12 - 1))
+    assert abs(deviations[1]) < 1e-3
+    assert 30 < deviations[0] / deviations[1] < 300  # O(eps^2)
+
+
+class _no_warning:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("Y_V", "Y_Vp"), [(1.0, 0.0), (0.0, 1.0)])
+def test_decoupling(Y_V: float, Y_Vp: float) -> None:
+    """At fixed Yukawas, exact/eq. 12 -> 1 as both masses grow, (ratio - 1) ~ v^2/M^2."""
+    deviations = []
+    for M in (400.0, 800.0, 1600.0, 3200.0):
+        point = (2 * M, M, 0.5, 0.5, Y_V, Y_Vp)
+        eq12 = observables(*point, two_loop_top=False)["delta_amu_one_loop"]
+        chiral = exact_observables(*_arrays(point), K)["delta_amu_chiral"]
+        deviations.append(abs(float(chiral / eq12 - 1)))
+    assert deviations[-1] < 1e-3
+    for bigger, smaller in itertools.pairwise(deviations):
+        assert 3.7 < bigger / smaller < 4.3  # 1/M^2: 4 per doubling
+
+
+def test_sign_anchor_delta_a_and_delta_m_opposite() -> None:
+    """The paper (below eq. 12): Delta a_mu > 0 comes with Delta m_mu < 0."""
+    rng = np.random.default_rng(7)
+    n = 200
+    point = [
+        10 ** rng.uniform(2.3, 3.5, n),
+        10 ** rng.uniform(2.3, 3.5, n),
+        rng.uniform(0.05, 1, n),
+        rng.uniform(0.05, 1, n),
+        rng.uniform(-1, 1, n),
+        rng.uniform(-1, 1, n),
+    ]
+    values = observables(*point, loops="exact")
+    assert np.all(values["delta_amu_chiral"] * values["delta_mmu_over_mmu"] < 0)
+
+
+def test_muon_mass_is_physical() -> None:
+    for point in POINTS:
+        basis = mass_basis(*_arrays(point), K)
+        assert basis.charged_masses[0] == pytest.approx(K.m_mu, rel=1e-12)
+        assert basis.neutral_masses[2] == 0.0
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_goldstone_couplings_obey_the_ward_identity(point: tuple[float, ...]) -> None:
+    """G- and G0 couplings from the Yukawa Lagrangian equal (m_mu g_L - m_F g_R)/M and
+    (m_mu g_R - m_F g_L)/M of the W and Z couplings."""
+    basis = mass_basis(*_arrays(point), K)
+    m_mu = basis.charged_masses[0]
+    for (g_L, g_R), (c_L, c_R), m_F, M in (
+        (basis.W, basis.Gminus, basis.neutral_masses, K.m_W),
+        (basis.Z, basis.G0, basis.charged_masses, K.m_Z),
+    ):
+        scale = np.max(np.abs(np.concatenate([c_L, c_R])))
+        np.testing.assert_allclose(c_L, (m_mu * g_L - m_F * g_R) / M, rtol=0, atol=1e-12 * scale)
+        np.testing.assert_allclose(c_R, (m_mu * g_R - m_F * g_L) / M, rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_unitary_and_feynman_gauge_agree(point: tuple[float, ...]) -> None:
+    """Unitary gauge (longitudinal W, Z) and Feynman-gauge bookkeeping (transverse W, Z plus
+    Goldstone loops with the Lagrangian's couplings) give the same Delta a_mu, to the
+    O(m_mu^2/m_W^2) both neglect."""
+    basis = mass_basis(*_arrays(point), K)
+    sm_basis = mass_basis(*_arrays(point[:2] + (0.0,) * 4), K)
+    unitary = exact_observables(*_arrays(point), K, chiral=False)["delta_amu_one_loop"]
+    feynman = goldstone_decomposition(basis, K) - goldstone_decomposition(sm_basis, K)
+    assert abs(unitary - feynman) < 1e-14 + 1e-6 * abs(unitary)
+
+
+def test_unitary_and_feynman_gauge_disagree_when_a_goldstone_coupling_is_wrong() -> None:
+    basis = mass_basis(*_arrays(POINTS[1]), K)
+    sm_basis = mass_basis(*_arrays(POINTS[1][:2] + (0.0,) * 4), K)
+    broken = dataclasses.replace(basis, Gminus=(basis.Gminus[0], -basis.Gminus[1]))
+    unitary = exact_observables(*_arrays(POINTS[1]), K, chiral=False)["delta_amu_one_loop"]
+    feynman = goldstone_decomposition(broken, K) - goldstone_decomposition(sm_basis, K)
+    assert abs(unitary - feynman) > 0.1 * abs(unitary)
+
+
+@pytest.mark.parametrize(
+    ("point", "rtol"),
+    [(p, 1e-12) for p in POINTS]
+    + [((2e4, 1e4, 1.0, 1.0, 1.0, 0.0), 1e-5), ((1e5, 7e4, 1.0, 1.0, 0.0, 1.0), 1e-5)],
+)
+def test_float64_path_against_mpmath(point: tuple[float, ...], rtol: float) -> None:
+    """Up to ~5 TeV the cancellation among the heavy states costs < 4 digits; at 1e5 GeV
+    (the exact mode's upper mass) about 9 of float64's 16 digits cancel."""
+    got = exact_observables(*_arrays(point), K, chiral=False)["delta_amu_one_loop"]
+    expected = float(exact_reference.delta_amu_one_loop(point, K))
+    assert float(got) == pytest.approx(expected, rel=rtol)
+
+
+def test_couplings_reduce_to_eq16() -> None:
+    deviations = []
+    for eps in (0.1, 0.01):
+        point = (1000.0, 600.0, eps, 2 * eps, eps, -eps)
+        exact = exact_observables(*_arrays(point), K, chiral=False)
+        eft = observables(*point)
+        deviations.append(
+            max(abs(float(exact[n] / eft[n] - 1)) for n in ("dgL_W", "dgL_Znu", "dgR_Zmu"))
+        )
+    assert deviations[1] < 1e-3
+    assert 30 < deviations[0] / deviations[1] < 300
+
+
+def test_no_new_couplings_give_nothing() -> None:
+    values = exact_observables(*_arrays((800.0, 300.0, 0.0, 0.0, 0.0, 0.0)), K)
+    assert abs(values["delta_amu_one_loop"]) < 1e-22
+    assert values["delta_amu_chiral"] == 0.0
+    assert values["dgL_W"] == values["dgL_Znu"] == values["dgR_Zmu"] == 0.0
+
+
+def test_loop_parts_sum_over_states() -> None:
+    c = np.array([[0.3, 0.2]])
+    parts = loop_parts("vector_charged", c, c, np.array([[100.0, 900.0]]), K.m_W, K.m_mu)
+    per_state = loop_parts(
+        "vector_charged", c, c, np.array([[100.0, 900.0]]), K.m_W, K.m_mu, per_state=True
+    )
+    np.testing.assert_allclose(parts[1], per_state[1].sum(-1))
+
+
+@pytest.mark.parametrize("loops", ["EXACT", "", "two-loop", None])
+def test_unknown_mode_is_refused(loops: object) -> None:
+    with pytest.raises(InputError, match="loops must be one of eft, exact"):
+        observables(1000, 500, 0.5, 0.5, 1, 0, loops=loops)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("m_L", [0.5, 2e5])
+def test_exact_mode_mass_range(m_L: float) -> None:
+    with pytest.raises(InputError, match=r"m_L must lie in .* exact one-loop mode"):
+        observables(m_L, 500, 0.5, 0.5, 1, 0, cutoff=1e6, loops="exact")
