@@ -159,6 +159,55 @@ def _projection(entry: Entry) -> Projection:
     )
 
 
+def conditional_gaussian(
+    mean: np.ndarray, covariance: np.ndarray, keep: list[int], given: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Gaussian of x[keep] given the other components of x at `given`: mean
+    mu_a + S_ab S_bb^-1 (given - mu_b), covariance S_aa - S_ab S_bb^-1 S_ba."""
+    others = [i for i in range(len(mean)) if i not in keep]
+    s_ab = covariance[np.ix_(keep, others)]
+    s_bb = covariance[np.ix_(others, others)]
+    shift = np.linalg.solve(s_bb, np.column_stack([given - mean[others], s_ab.T]))
+    conditional = covariance[np.ix_(keep, keep)] - s_ab @ shift[:, 1:]
+    return mean[keep] + s_ab @ shift[:, 0], (conditional + conditional.T) / 2
+
+
+def _conditional(entry: Entry, parents: dict[str, Correlated]) -> Correlated:
+    """A `conditional` entry: some quantities of a `correlated` parent, the others fixed."""
+    entry.check_fields(_COMMON | {"parent", "quantities", "others_fixed_at"}, {"note"})
+    name = entry.text("parent")
+    if name not in parents:
+        raise entry.error("parent", f"no 'correlated' entry named {name!r} in data/")
+    parent = parents[name]
+    quantities = entry.texts("quantities")
+    unknown = [q for q in quantities if q not in parent.quantities]
+    if unknown or len(set(quantities)) != len(quantities):
+        problem = f"{unknown} not in {name!r}" if unknown else "names a quantity twice"
+        raise entry.error("quantities", problem)
+    if len(quantities) == len(parent.quantities):
+        raise entry.error("quantities", f"leaves none of {name!r} to fix")
+    if entry.text("unit") != parent.unit:
+        raise entry.error("unit", f"{entry.text('unit')!r} differs from {name!r}'s {parent.unit!r}")
+    provenance = _provenance(entry)
+    if provenance.status == "verified" and parent.provenance.status != "verified":
+        raise entry.error("status", f"cannot be verified: its parent {name!r} is to-verify")
+    keep = [parent.quantities.index(q) for q in quantities]
+    given = np.full(len(parent.quantities) - len(keep), entry.number("others_fixed_at"))
+    mean, covariance = conditional_gaussian(np.array(parent.values), parent.covariance, keep, given)
+    sigma = np.sqrt(np.diag(covariance))
+    rho = covariance / np.outer(sigma, sigma)
+    np.fill_diagonal(rho, 1.0)
+    return Correlated(
+        entry.name,
+        tuple(quantities),
+        tuple(float(x) for x in mean),
+        tuple(float(x) for x in sigma),
+        tuple(tuple(float(x) for x in row) for row in rho),
+        parent.unit,
+        provenance,
+    )
+
+
 def _difference(entry: Entry, values: dict[str, Value]) -> Value:
     entry.check_fields(_COMMON | {"quantity", "minuend", "subtrahend"}, {"note"})
     parts = []
@@ -186,7 +235,9 @@ _READERS: dict[str, Callable[[Entry], Measurement]] = {
     "lower-limit": _lower_limit,
     "projection": _projection,
 }
-KINDS = (*_READERS, "difference")
+#: Kinds computed from other entries, once those are read.
+_DERIVED = ("difference", "conditional")
+KINDS = (*_READERS, *_DERIVED)
 
 
 def load_measurements(folder: Path | None = None) -> dict[str, Measurement]:
@@ -205,11 +256,15 @@ def load_measurements(folder: Path | None = None) -> dict[str, Measurement]:
             if "kind" not in table:
                 raise InputError(f"{entry.where}: missing field 'kind'")
             kind = entry.text("kind", KINDS)
-            if kind == "difference":
+            if kind in _DERIVED:
                 pending.append(entry)
             else:
                 entries[name] = _READERS[kind](entry)
     values = {k: v for k, v in entries.items() if isinstance(v, Value)}
+    parents = {k: v for k, v in entries.items() if isinstance(v, Correlated)}
     for entry in pending:
-        entries[entry.name] = _difference(entry, values)
+        if entry.text("kind") == "difference":
+            entries[entry.name] = _difference(entry, values)
+        else:
+            entries[entry.name] = _conditional(entry, parents)
     return entries
