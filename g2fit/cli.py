@@ -32,9 +32,10 @@ def _constants_from(overrides: list[tuple[str, float]]) -> Constants:
         fail(f"argument --set: {error}")
 
 
-def default_output(scenario: str, futures: list[str]) -> Path:
-    """results/<scenario>[+<future>...]/"""
-    return RESULTS / "+".join([scenario, *futures])
+def default_output(scenario: str, futures: list[str], loops: str | None = None) -> Path:
+    """results/<scenario>[+<future>...][@exact]/: @exact when --loops exact is given."""
+    suffix = "@exact" if loops == "exact" else ""
+    return RESULTS / ("+".join([scenario, *futures]) + suffix)
 
 
 def run_observables(args: argparse.Namespace) -> int:
@@ -46,6 +47,7 @@ def run_observables(args: argparse.Namespace) -> int:
         cutoff=args.cutoff,
         two_loop_top=not args.no_two_loop_top,
         constants=_constants_from(args.set),
+        loops=args.loops,
     )
     print(result.json() if args.json else result.table())
     return 0
@@ -54,7 +56,8 @@ def run_observables(args: argparse.Namespace) -> int:
 def _scenario(args: argparse.Namespace) -> Scenario:
     from g2fit.likelihood.scenario import load_scenario
 
-    return load_scenario(args.scenario, args.futures, constants=_constants_from(args.set))
+    constants = _constants_from(args.set)
+    return load_scenario(args.scenario, args.futures, constants=constants, loops=args.loops)
 
 
 def run_fit(args: argparse.Namespace) -> int:
@@ -63,7 +66,7 @@ def run_fit(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     report = run(
         scenario,
-        args.out or default_output(args.scenario, args.futures),
+        args.out or default_output(args.scenario, args.futures, args.loops),
         seed=args.seed,
         n_profile=args.profile_points,
         n_profile_2d=args.profile_2d_points,
@@ -79,7 +82,7 @@ def run_mcmc(args: argparse.Namespace) -> int:
     from g2fit.jobs.mcmc import run_mcmc as run
 
     scenario = _scenario(args)
-    out = args.out or default_output(args.scenario, args.futures)
+    out = args.out or default_output(args.scenario, args.futures, args.loops)
     settings = McmcSettings(
         RunSettings(seed=args.seed, walkers=args.walkers, steps=args.steps),
         burn=args.steps // 4 if args.burn is None else args.burn,
@@ -119,6 +122,16 @@ def run_integrand(args: argparse.Namespace) -> int:
     report = run(args.mL_over_mS, args.out)
     print(report.text())
     print(f"written: {report.figure}")
+    return 0
+
+
+def run_validity(args: argparse.Namespace) -> int:
+    from g2fit.jobs.validity import run_validity as run
+
+    couplings = {k: getattr(args, k) for k in ("Y_L", "Y_R", "Y_V", "Y_Vp")}
+    report = run(couplings, args.out, args.grid, _constants_from(args.set))
+    print(report.text())
+    print(f"written: {report.figure}, {report.grid}")
     return 0
 
 
@@ -167,6 +180,7 @@ RUNNERS = {
     "mcmc": run_mcmc,
     "plane": run_plane,
     "integrand": run_integrand,
+    "validity": run_validity,
     "compare": run_compare,
 }
 

@@ -24,6 +24,7 @@ from g2fit.cli_arguments import (
 )
 from g2fit.errors import InputError
 from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
+from g2fit.model.observables import LOOPS
 
 EXIT_BAD_INPUT = 2
 DESCRIPTION = "Fits and inference for the vector-like lepton model of muon (g-2), arXiv:2106.01373."
@@ -98,6 +99,19 @@ OBSERVABLES_HELP = (
     "radiative muon mass (eq. 4), the W and Z couplings (eq. 16) and what follows from "
     "them. Masses in GeV."
 )
+VALIDITY_HELP = """\
+Where the paper's eq. 12 holds: the one-loop Delta a_mu of the exact mode (mass eigenstates,
+every W, Z and h loop) over eq. 12's, and the same for its chirally enhanced part, on an
+(m_L, m_S) grid from 100 to 5000 GeV at fixed Yukawas. Prints how much of the plane eq. 12
+misses by more than 1 %, 5 % and 20 %; writes the figure and the grid beside it (FILE.csv)."""
+#: The Yukawas of the validity map by default: (Y_V, Y'_V) = (1, 0) as the paper's Fig. 5
+#: left, Y_L = Y_R = 0.7 (Y_L Y_R ~ 0.5, inside the vacuum-stability bound).
+VALIDITY_BENCHMARK = (
+    ("Y-L", "Y_L", 0.7),
+    ("Y-R", "Y_R", 0.7),
+    ("Y-V", "Y_V", 1.0),
+    ("Y-Vp", "Y'_V", 0.0),
+)
 INTEGRAND_HELP = (
     "The paper's Fig. 2: u f'(u), the integrand of eq. 7, whose integral vanishes (the "
     "dimension-six term is a total derivative); prints the integral by quadrature."
@@ -115,6 +129,17 @@ def _add_constants(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_loops(parser: argparse.ArgumentParser, default: str | None) -> None:
+    fallback = "the scenario's own, eft unless it sets loops" if default is None else default
+    parser.add_argument(
+        "--loops",
+        choices=LOOPS,
+        default=default,
+        help="one-loop Delta a_mu and W, Z couplings: eft (the paper's eqs. 12, 16) or exact "
+        f"(mass eigenstates, every W, Z, h loop); default {fallback}",
+    )
+
+
 def _add_observables(parser: argparse.ArgumentParser) -> None:
     point = parser.add_argument_group("model point (masses in GeV)")
     point.add_argument("--m-L", type=positive_mass, required=True, help="doublet mass m_L")
@@ -128,6 +153,7 @@ def _add_observables(parser: argparse.ArgumentParser) -> None:
         "--no-two-loop-top", action="store_true", help="leave eq. 14 out of delta_amu"
     )
     _add_constants(point)  # type: ignore[arg-type]
+    _add_loops(parser, "eft")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -153,6 +179,7 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     _add_constants(parser)
+    _add_loops(parser, None)
 
 
 def _add_fit(parser: argparse.ArgumentParser) -> None:
@@ -222,6 +249,24 @@ def _add_integrand(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=output, required=True, metavar="FILE.png", help="the figure")
 
 
+def _add_validity(parser: argparse.ArgumentParser) -> None:
+    for name, label, default in VALIDITY_BENCHMARK:
+        parser.add_argument(
+            f"--{name}", type=finite, default=default, help=f"Yukawa {label} (default {default:g})"
+        )
+    parser.add_argument(
+        "--out",
+        type=output,
+        required=True,
+        metavar="FILE.png",
+        help="the figure; the grid goes beside it (FILE.csv)",
+    )
+    parser.add_argument(
+        "--grid", type=integer(2, MAX_GRID), default=80, help="points per axis (default 80)"
+    )
+    _add_constants(parser)
+
+
 def _add_compare(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--posterior", type=output, metavar="RUN_DIR", help="a g2fit mcmc run")
     parser.add_argument(
@@ -261,6 +306,11 @@ COMMANDS = {
         "the paper's Fig. 2: the loop integrand of eq. 7 and its integral",
         INTEGRAND_HELP,
         _add_integrand,
+    ),
+    "validity": (
+        "where eq. 12 holds: exact one-loop / eq. 12 over the (m_L, m_S) plane",
+        VALIDITY_HELP,
+        _add_validity,
     ),
     "compare": (
         "what future experiments exclude of a posterior; scenarios side by side",

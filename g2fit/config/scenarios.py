@@ -18,9 +18,12 @@ from g2fit.errors import InputError
 from g2fit.model.constants import DEFAULT_CONSTANTS
 from g2fit.model.observables import (
     CUTOFF_REASON,
+    EXACT_MASS_RANGE_GEV,
     EXPANSION_REASON,
+    LOOPS,
     MASS_PARAMETERS,
     MODEL_PARAMETERS,
+    check_loops,
 )
 
 PRIORS = ("log-uniform", "uniform")
@@ -51,6 +54,7 @@ class ScenarioSpec:
     term_names: tuple[str, ...]
     futures: tuple[str, ...]
     two_loop_top: bool
+    loops: str
     cutoff: float
     max_YL_YR: float
     source: dict[str, Any]
@@ -162,7 +166,7 @@ def _scenario_table(
     entry = Entry(path, name, table)
     entry.check_fields(
         {"description"},
-        {"extends", "terms", "parameters", "fixed", "two_loop_top", "cutoff", "max_YL_YR"},
+        {"extends", "terms", "parameters", "fixed", "two_loop_top", "loops", "cutoff", "max_YL_YR"},
     )
     for field in ("parameters", "fixed"):
         if not isinstance(table.get(field, {}), dict):
@@ -242,16 +246,35 @@ def _cutoff(entry: Entry, parameters: tuple[Parameter, ...], fixed: dict[str, fl
     return cutoff
 
 
+def _check_exact_masses(
+    entry: Entry, parameters: tuple[Parameter, ...], fixed: dict[str, float], loops: str
+) -> None:
+    """The exact mode evaluates masses within EXACT_MASS_RANGE_GEV only."""
+    if loops != "exact":
+        return
+    low, high = EXACT_MASS_RANGE_GEV
+    spans = [(p.name, p.low, p.high) for p in parameters if p.name in MASS_PARAMETERS]
+    spans += [(p, fixed[p], fixed[p]) for p in MASS_PARAMETERS if p in fixed]
+    for name, bottom, top in spans:
+        if bottom < low or top > high:
+            raise InputError(
+                f"{entry.where}: {name} reaches [{bottom!r}, {top!r}] GeV, outside the exact "
+                f"one-loop mode's [{low:g}, {high:g}] GeV"
+            )
+
+
 def load_scenario_spec(
     name: str,
     futures: list[str] | tuple[str, ...] = (),
     *,
     folder: Path | None = None,
     m_W: float = DEFAULT_CONSTANTS.m_W,
+    loops: str | None = None,
 ) -> ScenarioSpec:
     """The named scenario of likelihoods/scenarios/ with the terms of `futures` added.
 
-    m_W (GeV): the W mass below which a mass prior or a fixed mass is refused."""
+    m_W (GeV): the W mass below which a mass prior or a fixed mass is refused; loops: the
+    one-loop mode (g2fit.model.observables.LOOPS), if not the scenario's own."""
     folder = likelihoods_folder(folder)
     table, path = _scenario_table(name, folder)
     entry = Entry(path, name, table)
@@ -265,6 +288,10 @@ def load_scenario_spec(
     two_loop_top = table.get("two_loop_top", True)
     if not isinstance(two_loop_top, bool):
         raise entry.error("two_loop_top", f"must be true or false, got {two_loop_top!r}")
+    if loops is None:
+        loops = entry.text("loops", LOOPS) if entry.has("loops") else "eft"
+    check_loops(loops)
+    _check_exact_masses(entry, parameters, fixed, loops)
     return ScenarioSpec(
         name=name,
         description=entry.text("description"),
@@ -273,6 +300,7 @@ def load_scenario_spec(
         term_names=tuple(term_names),
         futures=tuple(futures),
         two_loop_top=two_loop_top,
+        loops=loops,
         cutoff=cutoff,
         max_YL_YR=entry.number("max_YL_YR", positive=True, default=1.0),
         source=table,

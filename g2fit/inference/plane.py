@@ -216,6 +216,12 @@ def compute_plane(spec: PlaneSpec, n: int) -> Plane:
     scenario = load_scenario(spec.scenario)
     if "Y_V" not in scenario.fixed or "Y_Vp" not in scenario.fixed:
         raise InputError(f"plane {spec.name}: scenario {spec.scenario} must fix Y_V and Y_Vp")
+    if scenario.loops != "eft":
+        raise InputError(
+            f"plane {spec.name}: scenario {spec.scenario} uses loops = {scenario.loops!r}; a "
+            "plane solves eq. 12 for Y_L Y_R and uses eq. 16's couplings, so it needs eft "
+            "(`g2fit validity` maps where eq. 12 holds)"
+        )
     m_L = np.geomspace(*spec.m_L_range, n)
     m_S = np.geomspace(*spec.m_S_range, n)
     mL, mS = np.meshgrid(m_L, m_S)  # rows: m_S, columns: m_L

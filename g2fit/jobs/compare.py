@@ -70,7 +70,8 @@ def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
         name, futures = str(attrs["scenario"]), list(attrs.get("futures") or [])
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(f"{run}: the posterior's attributes are incomplete ({error})") from None
-    return load_scenario(name, futures, constants=constants), attrs
+    loops = attrs.get("loops")  # absent in runs of g2fit before the exact mode: eft
+    return load_scenario(name, futures, constants=constants, loops=loops), attrs
 
 
 def future_terms(scenario: Scenario, future: str) -> list[Term]:
@@ -83,7 +84,10 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     from g2fit.inference.fit import best_fit
 
     combined = load_scenario(
-        scenario.name, [*scenario.futures, future], constants=scenario.constants
+        scenario.name,
+        [*scenario.futures, future],
+        constants=scenario.constants,
+        loops=scenario.loops,
     )
     likelihood = GlobalLikelihood(combined)
     result = best_fit(likelihood, n_starts=4)

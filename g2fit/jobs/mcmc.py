@@ -229,6 +229,7 @@ def _result_files(
         "inputs": likelihood.describe(),
         "measurements": scenario.measurements,
         "constants": scenario.constants.as_dict(),
+        "loops": scenario.loops,
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     idata = build_inference_data(likelihood, kept, kept_log_prob, accepted[:: settings.thin], attrs)

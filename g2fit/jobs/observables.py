@@ -11,7 +11,7 @@ import numpy as np
 
 from g2fit import __version__
 from g2fit.model.constants import Constants
-from g2fit.model.observables import OBSERVABLES, observables
+from g2fit.model.observables import MODEL_PARAMETERS, OBSERVABLES, observables
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,10 +42,21 @@ class ObservablesResult:
 
 
 def run_observables(
-    point: dict[str, float], *, cutoff: float, two_loop_top: bool, constants: Constants
+    point: dict[str, float],
+    *,
+    cutoff: float,
+    two_loop_top: bool,
+    constants: Constants,
+    loops: str = "eft",
 ) -> ObservablesResult:
-    """The observables at `point` (m_L, m_S in GeV; Y_L, Y_R, Y_V, Y_Vp)."""
-    values = observables(**point, cutoff=cutoff, two_loop_top=two_loop_top, constants=constants)
-    inputs = {**point, "cutoff": cutoff, "two_loop_top": two_loop_top}
+    """The observables at `point` (m_L, m_S in GeV; Y_L, Y_R, Y_V, Y_Vp) in mode `loops`."""
+    values = observables(
+        *(point[name] for name in MODEL_PARAMETERS),
+        cutoff=cutoff,
+        two_loop_top=two_loop_top,
+        constants=constants,
+        loops=loops,
+    )
+    inputs = {**point, "cutoff": cutoff, "two_loop_top": two_loop_top, "loops": loops}
     result = {name: float(np.asarray(value)) for name, value in values.items()}
     return ObservablesResult(inputs, constants, result)

@@ -99,10 +99,16 @@ class GlobalLikelihood:
         for, which the likelihood does for points inside its prior."""
         if wanted is None:
             values = observables(
-                **point,
+                point["m_L"],
+                point["m_S"],
+                point["Y_L"],
+                point["Y_R"],
+                point["Y_V"],
+                point["Y_Vp"],
                 cutoff=self.scenario.cutoff,
                 two_loop_top=self.scenario.two_loop_top,
                 constants=self.scenario.constants,
+                loops=self.scenario.loops,
             )
         else:
             values = compute_observables(
@@ -116,6 +122,7 @@ class GlobalLikelihood:
                 self.scenario.two_loop_top,
                 self.scenario.constants,
                 wanted,
+                loops=self.scenario.loops,
             )
         values["m_L"], values["m_S"] = point["m_L"], point["m_S"]
         return values
@@ -173,6 +180,7 @@ class GlobalLikelihood:
             "fixed": dict(self.scenario.fixed),
             "terms": [dataclasses.asdict(t) for t in self.terms],
             "two_loop_top": self.scenario.two_loop_top,
+            "loops": self.scenario.loops,
             "cutoff": self.scenario.cutoff,
             "max_YL_YR": self.scenario.max_YL_YR,
             "constants": self.scenario.constants.as_dict(),

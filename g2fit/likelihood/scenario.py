@@ -53,10 +53,12 @@ def load_scenario(
     folder: Path | None = None,
     data_folder: Path | None = None,
     constants: Constants = DEFAULT_CONSTANTS,
+    loops: str | None = None,
 ) -> Scenario:
-    """The named scenario of likelihoods/scenarios/, with the terms of `futures` added."""
+    """The named scenario of likelihoods/scenarios/, with the terms of `futures` added;
+    `loops` overrides the scenario's one-loop mode (eft or exact)."""
     folder = likelihoods_folder(folder)
-    spec = load_scenario_spec(name, futures, folder=folder, m_W=constants.m_W)
+    spec = load_scenario_spec(name, futures, folder=folder, m_W=constants.m_W, loops=loops)
     specs = load_term_specs(folder)
     measurements = load_measurements(data_folder)
     context = Context(measurements, sm_observables(constants))

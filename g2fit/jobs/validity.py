@@ -1,0 +1,112 @@
+"""The `validity` job: where eq. 12 holds, as exact / eq. 12 over the (m_L, m_S) plane."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from g2fit import __version__
+from g2fit.io.files import check_png_target, prepare_output_folder, write_files
+from g2fit.io.validity_figure import validity_figure
+from g2fit.model.constants import Constants
+from g2fit.model.observables import observables
+
+FloatArray = NDArray[np.float64]
+#: Mass range of the map (GeV): the shipped scenarios' priors.
+MASS_RANGE_GEV = (100.0, 5000.0)
+#: How far off eq. 12 may be, as reported.
+THRESHOLDS = (0.01, 0.05, 0.20)
+#: The two ratios mapped: the whole one-loop Delta a_mu, and its chirally enhanced part.
+RATIOS = {"one_loop": "delta_amu_one_loop", "chiral": "delta_amu_chiral"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidityMap:
+    """exact / eq. 12 on a grid: rows m_S, columns m_L (GeV), for one set of Yukawas."""
+
+    couplings: dict[str, float]
+    m_L: FloatArray
+    m_S: FloatArray
+    ratios: dict[str, FloatArray]
+
+    def off_fraction(self, name: str, threshold: float) -> float:
+        """The fraction of the (log-spaced) grid where |ratio - 1| > threshold."""
+        return float(np.mean(np.abs(self.ratios[name] - 1.0) > threshold))
+
+    def holds_above(self, name: str, threshold: float) -> float | None:
+        """The smallest m (GeV) with |ratio - 1| <= threshold wherever m_L, m_S >= m; None if
+        no such square exists on the grid."""
+        off = np.abs(self.ratios[name] - 1.0) > threshold
+        for i, m in enumerate(self.m_L):
+            if not off[i:, i:].any():
+                return float(m)
+        return None
+
+
+def validity_map(couplings: dict[str, float], n: int, constants: Constants) -> ValidityMap:
+    """exact / eq. 12 of the one-loop Delta a_mu and of its chiral part on an n x n grid."""
+    masses = np.geomspace(*MASS_RANGE_GEV, n)
+    m_L, m_S = np.meshgrid(masses, masses)
+    yukawas = [couplings[name] for name in ("Y_L", "Y_R", "Y_V", "Y_Vp")]
+    eft = observables(m_L, m_S, *yukawas, constants=constants)
+    exact = observables(m_L, m_S, *yukawas, constants=constants, loops="exact")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = {name: exact[key] / eft["delta_amu_one_loop"] for name, key in RATIOS.items()}
+    return ValidityMap(dict(couplings), masses, masses, ratios)
+
+
+def grid_csv(validity: ValidityMap, constants: Constants) -> str:
+    """The map as CSV (one row per grid point), with its inputs in comment lines."""
+    buffer = io.StringIO()
+    buffer.write(f"# g2fit {__version__} validity: exact / eq. 12 of Delta a_mu at one loop\n")
+    buffer.write(f"# couplings: {validity.couplings}\n# constants: {constants.as_dict()}\n")
+    buffer.write("m_L_GeV,m_S_GeV,ratio_one_loop,ratio_chiral\n")
+    m_L, m_S = np.meshgrid(validity.m_L, validity.m_S)
+    columns = [m_L, m_S, validity.ratios["one_loop"], validity.ratios["chiral"]]
+    for row in zip(*(c.ravel() for c in columns), strict=True):
+        buffer.write(",".join(f"{value:.10g}" for value in row) + "\n")
+    return buffer.getvalue()
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidityReport:
+    validity: ValidityMap
+    figure: Path
+    grid: Path
+
+    def text(self) -> str:
+        """For each ratio and threshold: how much of the plane eq. 12 misses, and above
+        which masses it holds."""
+        low, high = MASS_RANGE_GEV
+        couplings = ", ".join(f"{k} = {v:g}" for k, v in self.validity.couplings.items())
+        lines = [f"exact / eq. 12 for m_L, m_S in [{low:g}, {high:g}] GeV at {couplings}"]
+        for name in RATIOS:
+            for threshold in THRESHOLDS:
+                above = self.validity.holds_above(name, threshold)
+                where = (
+                    f"within {threshold:.0%} wherever m_L, m_S >= {above:.0f} GeV"
+                    if above is not None
+                    else f"on no square [m, {high:g} GeV]^2 within {threshold:.0%}"
+                )
+                lines.append(
+                    f"  {name:<8} off by > {threshold:.0%} on "
+                    f"{self.validity.off_fraction(name, threshold):.1%} of the plane; {where}"
+                )
+        return "\n".join(lines)
+
+
+def run_validity(
+    couplings: dict[str, float], out: Path, grid_points: int, constants: Constants
+) -> ValidityReport:
+    """Map exact / eq. 12; write OUT (.png) and OUT with .csv beside it."""
+    grid = out.with_suffix(".csv")
+    check_png_target(out, also=(grid,))
+    prepare_output_folder(out.parent)
+    validity = validity_map(couplings, grid_points, constants)
+    figure = validity_figure(validity.m_L, validity.m_S, validity.ratios, couplings)
+    write_files([(out, figure), (grid, grid_csv(validity, constants))])
+    return ValidityReport(validity, out, grid)
