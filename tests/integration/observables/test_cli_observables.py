@@ -41,6 +41,7 @@ def test_json_output_matches_the_library_and_records_inputs() -> None:
         "Y_Vp": 0.0,
         "cutoff": 1e5,
         "two_loop_top": True,
+        "loops": "eft",
     }
 
 
@@ -50,9 +51,10 @@ def test_table_output_from_python_dash_m() -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["observable", "value", "meaning"]
     names = [line.split()[0] for line in lines[1:]]
-    assert names[:4] == [
+    assert names[:5] == [
         "delta_amu",
         "delta_amu_one_loop",
+        "delta_amu_chiral",
         "delta_amu_two_loop_top",
         "delta_mmu_over_mmu",
     ]
