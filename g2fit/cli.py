@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from g2fit.cli_parser import build_parser, fail
 from g2fit.errors import InputError
+from g2fit.jobs.defaults import DEFAULT_STEPS
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
 
 if TYPE_CHECKING:
@@ -83,9 +84,10 @@ def run_mcmc(args: argparse.Namespace) -> int:
 
     scenario = _scenario(args)
     out = args.out or default_output(args.scenario, args.futures, args.loops)
+    steps = args.steps or scenario.mcmc_steps or DEFAULT_STEPS
     settings = McmcSettings(
-        RunSettings(seed=args.seed, walkers=args.walkers, steps=args.steps),
-        burn=args.steps // 4 if args.burn is None else args.burn,
+        RunSettings(seed=args.seed, walkers=args.walkers, steps=steps),
+        burn=steps // 4 if args.burn is None else args.burn,
         thin=args.thin,
         progress=not args.no_progress,
     )
@@ -99,7 +101,7 @@ def run_mcmc(args: argparse.Namespace) -> int:
         )
         return 130
     if result.resumed_from:
-        print(f"resumed from step {result.resumed_from} of {args.steps}")
+        print(f"resumed from step {result.resumed_from} of {steps}")
     print(format_summary(result, [p.name for p in scenario.parameters]))
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -209,8 +209,7 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--steps",
         type=integer(1, MAX_STEPS),
-        default=DEFAULT_STEPS,
-        help=f"steps (default {DEFAULT_STEPS})",
+        help=f"steps (default: the scenario's mcmc_steps, else {DEFAULT_STEPS})",
     )
     parser.add_argument(
         "--burn", type=integer(0, MAX_STEPS), help="burn-in steps dropped (default steps/4)"

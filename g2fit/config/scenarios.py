@@ -55,6 +55,8 @@ class ScenarioSpec:
     futures: tuple[str, ...]
     two_loop_top: bool
     loops: str
+    #: Steps a plain `g2fit mcmc` of this scenario runs (None: the default).
+    mcmc_steps: int | None
     cutoff: float
     max_YL_YR: float
     source: dict[str, Any]
@@ -166,7 +168,17 @@ def _scenario_table(
     entry = Entry(path, name, table)
     entry.check_fields(
         {"description"},
-        {"extends", "terms", "parameters", "fixed", "two_loop_top", "loops", "cutoff", "max_YL_YR"},
+        {
+            "extends",
+            "terms",
+            "parameters",
+            "fixed",
+            "two_loop_top",
+            "loops",
+            "mcmc_steps",
+            "cutoff",
+            "max_YL_YR",
+        },
     )
     for field in ("parameters", "fixed"):
         if not isinstance(table.get(field, {}), dict):
@@ -263,6 +275,21 @@ def _check_exact_masses(
             )
 
 
+#: The most steps a scenario may ask `g2fit mcmc` for (as the CLI's --steps cap).
+MAX_MCMC_STEPS = 10**7
+
+
+def _mcmc_steps(entry: Entry) -> int | None:
+    """A scenario's own default chain length, for posteriors that mix slowly."""
+    if not entry.has("mcmc_steps"):
+        return None
+    value = entry.table["mcmc_steps"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MCMC_STEPS:
+        allowed = f"[1, {MAX_MCMC_STEPS}]"
+        raise entry.error("mcmc_steps", f"must be an integer in {allowed}, got {value!r}")
+    return value
+
+
 def load_scenario_spec(
     name: str,
     futures: list[str] | tuple[str, ...] = (),
@@ -301,6 +328,7 @@ def load_scenario_spec(
         futures=tuple(futures),
         two_loop_top=two_loop_top,
         loops=loops,
+        mcmc_steps=_mcmc_steps(entry),
         cutoff=cutoff,
         max_YL_YR=entry.number("max_YL_YR", positive=True, default=1.0),
         source=table,

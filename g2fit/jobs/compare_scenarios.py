@@ -56,7 +56,8 @@ def compare_scenarios(
             check_folder_results(run, GlobalLikelihood(scenario))
             if not (run / POSTERIOR_FILE).exists():
                 notify(f"{scenario.name}: no posterior in {run}; running g2fit mcmc")
-                run_mcmc(scenario, run, default_settings(progress=progress))
+                settings = default_settings(progress=progress, steps=scenario.mcmc_steps)
+                run_mcmc(scenario, run, settings)
             if not (run / FIT_FILE).exists():
                 notify(f"{scenario.name}: no fit in {run}; running g2fit fit")
                 write_json(run / FIT_FILE, fit_scenario(scenario))

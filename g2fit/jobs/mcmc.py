@@ -76,10 +76,13 @@ class McmcSettings:
     progress: bool = True
 
 
-def default_settings(seed: int = 0, progress: bool = True) -> McmcSettings:
-    """The settings of a plain `g2fit mcmc` run."""
-    run = RunSettings(seed=seed, walkers=DEFAULT_WALKERS, steps=DEFAULT_STEPS)
-    return McmcSettings(run, burn=DEFAULT_STEPS // 4, thin=DEFAULT_THIN, progress=progress)
+def default_settings(
+    seed: int = 0, progress: bool = True, steps: int | None = None
+) -> McmcSettings:
+    """The settings of a plain `g2fit mcmc` run (steps: a scenario's mcmc_steps, if it has)."""
+    steps = DEFAULT_STEPS if steps is None else steps
+    run = RunSettings(seed=seed, walkers=DEFAULT_WALKERS, steps=steps)
+    return McmcSettings(run, burn=steps // 4, thin=DEFAULT_THIN, progress=progress)
 
 
 @dataclasses.dataclass
