@@ -38,7 +38,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclasses.dataclass(frozen=True)
 class MassBasis:
-    """Masses (GeV) and mass-basis couplings at each point; index -1 of charged is the muon.
+    """Masses (GeV) and mass-basis couplings at each point; charged index 0 is the muon.
 
     Couplings are the chiral pairs (c_L, c_R) of mu-bar (c_L P_L + c_R P_R) F X + h.c. for
     each internal fermion F along the last axis, with X = W- (F neutral), Z, h, G0 (F charged)

@@ -113,14 +113,22 @@ def _check_cutoff(m_L: FloatArray, m_S: FloatArray, cutoff: FloatArray) -> None:
         )
 
 
-def _warn_below_m_W(m_L: FloatArray, m_S: FloatArray, constants: Constants) -> None:
-    """Warn of a new lepton lighter than m_W, where eqs. 12 and 14 do not hold."""
+#: The same for the exact mode, where only eq. 14 assumes heavy leptons.
+EXACT_EXPANSION_REASON = (
+    "Delta a_mu's two-loop top term (eq. 14, computed far above the weak scale) assumes "
+    "m_L, m_S >> m_W"
+)
+
+
+def _warn_below_m_W(m_L: FloatArray, m_S: FloatArray, constants: Constants, loops: str) -> None:
+    """Warn of a new lepton lighter than m_W, where eq. 14 (and eq. 12) do not hold."""
+    reason = EXACT_EXPANSION_REASON if loops == "exact" else EXPANSION_REASON
     for name, mass in (("m_L", m_L), ("m_S", m_S)):
         light = mass < constants.m_W
         if np.any(light):
             warnings.warn(
                 f"{name} = {float(mass[light].flat[0])!r} GeV is below m_W = "
-                f"{constants.m_W!r} GeV: {EXPANSION_REASON} and does not hold there",
+                f"{constants.m_W!r} GeV: {reason} and does not hold there",
                 ExpansionWarning,
                 stacklevel=3,
             )
@@ -295,7 +303,7 @@ def observables(
         _check_exact_range(m_L=m_L, m_S=m_S)
     _check_cutoff(m_L, m_S, cutoff_arr)
     Y_L, Y_R, Y_V, Y_Vp = _checked_yukawas(Y_L=Y_L, Y_R=Y_R, Y_V=Y_V, Y_Vp=Y_Vp)
-    _warn_below_m_W(m_L, m_S, constants)
+    _warn_below_m_W(m_L, m_S, constants, loops)
     return compute_observables(
         m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, cutoff_arr, two_loop_top, constants, loops=loops
     )
