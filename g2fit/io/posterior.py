@@ -22,6 +22,8 @@ from numpy.typing import NDArray
 from g2fit.errors import InputError
 from g2fit.io.files import POSTERIOR_FILE, complete_interrupted_writes, netcdf_bytes
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
+from g2fit.model.decays import decays
+from g2fit.model.observables import MODEL_PARAMETERS
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
     warnings.simplefilter("ignore", FutureWarning)
@@ -29,25 +31,43 @@ with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on impo
 
 FloatArray = NDArray[np.float64]
 
-#: Derived observables stored beside the parameters (g2fit.OBSERVABLES), and Y_L Y_R.
+#: Derived observables stored beside the parameters (g2fit.OBSERVABLES, the heavy states'
+#: masses and branching ratios of g2fit.model.decays), and Y_L Y_R.
 DERIVED = (
     "delta_amu",
     "delta_amu_one_loop",
+    "delta_amu_chiral",
     "delta_amu_two_loop_top",
     "delta_mmu_over_mmu",
     "dgL_W",
     "dgR_Zmu",
     "R_tau",
+    "m_E",
+    "BR_E_to_SM",
+    "BR_N_to_SM",
     "YL_YR",
 )
+#: Samples whose derived observables are computed at once: bounds the intermediates' memory
+#: (the exact mode's and the decays' diagonalizations hold ~3 kB per sample).
+_CHUNK = 100_000
 
 
 def derived_observables(
     likelihood: GlobalLikelihood, positions: FloatArray
 ) -> dict[str, FloatArray]:
-    """Parameters (physical), derived observables and per-term chi^2 at (n, d) positions."""
+    """Parameters (physical) and derived observables at (n, d) positions, in chunks."""
+    chunks = [
+        _derived_chunk(likelihood, positions[start : start + _CHUNK])
+        for start in range(0, max(len(positions), 1), _CHUNK)
+    ]
+    return {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]}
+
+
+def _derived_chunk(likelihood: GlobalLikelihood, positions: FloatArray) -> dict[str, FloatArray]:
     point = likelihood.point(positions)
     obs = likelihood.observables_at(point)
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
+    obs.update(decays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, likelihood.scenario.constants))
     values = {name: point[name] for name in likelihood.names}
     values.update({name: obs[name] for name in DERIVED if name in obs})
     values["YL_YR"] = point["Y_L"] * point["Y_R"]

@@ -26,6 +26,7 @@ from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term, terms_on
 from g2fit.model.constants import Constants
+from g2fit.model.decays import decays
 from g2fit.model.observables import MODEL_PARAMETERS
 
 #: The single experiments compared by default, then the combinations always added.
@@ -108,6 +109,27 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     }
 
 
+#: Below this branching ratio into the channels the doublet searches assume, a pair leaves
+#: less than a quarter of the signal their limits assume (both legs: BR^2).
+LHC_BR_THRESHOLD = 0.5
+
+
+def lhc_decay_assumption(point: dict[str, np.ndarray], constants: Constants) -> dict[str, Any]:
+    """How often the LHC doublet searches' decay assumption fails in a posterior: the share of
+    samples with BR(E -> SM lepton + boson) or BR(N -> SM lepton + boson) below threshold."""
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
+    ratios = decays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants)
+    below = {name: ratios[name] < LHC_BR_THRESHOLD for name in ("BR_E_to_SM", "BR_N_to_SM")}
+    return {
+        "threshold": LHC_BR_THRESHOLD,
+        "fraction_BR_E_to_SM_below": float(below["BR_E_to_SM"].mean()),
+        "fraction_BR_N_to_SM_below": float(below["BR_N_to_SM"].mean()),
+        "fraction_either_below": float((below["BR_E_to_SM"] | below["BR_N_to_SM"]).mean()),
+        "median_BR_E_to_SM": float(np.nanmedian(ratios["BR_E_to_SM"])),
+        "median_BR_N_to_SM": float(np.nanmedian(ratios["BR_N_to_SM"])),
+    }
+
+
 def exclusion_summary(
     run: Path, futures: list[str] | None = None, *, fits: bool = True
 ) -> dict[str, Any]:
@@ -143,6 +165,7 @@ def exclusion_summary(
         "test": TEST,
         "natural": "|Delta m_mu / m_mu| <= 1 at the scenario's cutoff",
         "fraction_natural": float(natural.mean()),
+        "lhc_decay_assumption": lhc_decay_assumption(point, scenario.constants),
         "futures": results,
     }
 
@@ -188,6 +211,12 @@ def format_exclusion(document: dict[str, Any]) -> str:
             f"{name:<18} {r['excluded_fraction']:>9.3f} ± {r['mc_error']:.3f} {natural:>17} {fit}"
         )
     lines.append(f"test: {document['test']}")
+    lhc = document["lhc_decay_assumption"]
+    lines.append(
+        "LHC doublet searches assume E, N -> SM lepton + boson: BR below "
+        f"{lhc['threshold']:g} for E in {lhc['fraction_BR_E_to_SM_below']:.1%}, for N in "
+        f"{lhc['fraction_BR_N_to_SM_below']:.1%} of the samples (cascades through S)"
+    )
     return "\n".join(lines)
 
 

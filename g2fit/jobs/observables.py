@@ -11,7 +11,11 @@ import numpy as np
 
 from g2fit import __version__
 from g2fit.model.constants import Constants
+from g2fit.model.decays import DECAY_OBSERVABLES, decays
 from g2fit.model.observables import MODEL_PARAMETERS, OBSERVABLES, observables
+
+#: Every row of the table: the observables, then the heavy states' masses and decays.
+MEANINGS = {**OBSERVABLES, **DECAY_OBSERVABLES}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +40,7 @@ class ObservablesResult:
     def table(self) -> str:
         """One row per observable: name, value, meaning."""
         rows = [("observable", "value", "meaning")]
-        rows += [(name, f"{self.values[name]:.6e}", OBSERVABLES[name]) for name in OBSERVABLES]
+        rows += [(name, f"{self.values[name]:.6e}", MEANINGS[name]) for name in MEANINGS]
         widths = [max(len(row[i]) for row in rows) for i in range(2)]
         return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}" for a, b, c in rows)
 
@@ -50,13 +54,20 @@ def run_observables(
     loops: str = "eft",
 ) -> ObservablesResult:
     """The observables at `point` (m_L, m_S in GeV; Y_L, Y_R, Y_V, Y_Vp) in mode `loops`."""
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
     values = observables(
-        *(point[name] for name in MODEL_PARAMETERS),
+        m_L,
+        m_S,
+        Y_L,
+        Y_R,
+        Y_V,
+        Y_Vp,
         cutoff=cutoff,
         two_loop_top=two_loop_top,
         constants=constants,
         loops=loops,
     )
+    values.update(decays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants))
     inputs = {**point, "cutoff": cutoff, "two_loop_top": two_loop_top, "loops": loops}
     result = {name: float(np.asarray(value)) for name, value in values.items()}
     return ObservablesResult(inputs, constants, result)

@@ -74,7 +74,26 @@ def _svd_ascending(matrix: FloatArray) -> tuple[FloatArray, FloatArray, FloatArr
     return u_sorted, s[..., order], np.swapaxes(vt, -1, -2)[..., :, order]
 
 
-def mass_basis(
+@dataclasses.dataclass(frozen=True)
+class Diagonalized:
+    """The mass matrices' singular value decompositions at each point (module docstring).
+
+    u_E, v_E: (..., 2, 2) over (mu, L-) and (e^c, E^c), columns [muon, E]; u_N: (..., 3, 3)
+    over (nu, L0, S), columns [N1, N2, nu]; v_N: (..., 2, 2) over (S^c, N^c), columns [N1, N2].
+    d_E, d_N: the Higgs-field parts d M/d v; yv: the muon Yukawa times v (GeV)."""
+
+    u_E: FloatArray
+    s_E: FloatArray
+    v_E: FloatArray
+    u_N: FloatArray
+    s_N: FloatArray
+    v_N: FloatArray
+    d_E: FloatArray
+    d_N: FloatArray
+    yv: FloatArray
+
+
+def diagonalize(
     m_L: FloatArray,
     m_S: FloatArray,
     Y_L: FloatArray,
@@ -82,14 +101,12 @@ def mass_basis(
     Y_V: FloatArray,
     Y_Vp: FloatArray,
     constants: Constants,
-) -> MassBasis:
-    """Diagonalize the charged and neutral mass matrices at every point (masses in GeV)."""
-    k = constants
-    v = k.v
+) -> Diagonalized:
+    """The charged and neutral mass matrices and their decompositions (masses in GeV)."""
+    v = constants.v
     m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = np.broadcast_arrays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp)
-    shape = m_L.shape
-    zero = np.zeros(shape)
-    yv = muon_yukawa(m_L, Y_R, k)
+    zero = np.zeros(m_L.shape)
+    yv = muon_yukawa(m_L, Y_R, constants)
     # d M / d v: the Higgs-field part of each mass matrix
     dE = np.stack([np.stack([-yv / v, zero], -1), np.stack([Y_R, zero], -1)], -2)
     mE = dE * v + np.stack([np.stack([zero, zero], -1), np.stack([zero, -m_L], -1)], -2)
@@ -99,8 +116,29 @@ def mass_basis(
     mN = dN * v + np.stack(
         [np.stack([zero, zero], -1), np.stack([zero, m_L], -1), np.stack([m_S, zero], -1)], -2
     )
-    uE, sE, vE = _svd_ascending(mE)  # uE (2, 2) over (mu, L-); vE over (e^c, E^c)
-    uN, sN, vN = _svd_ascending(mN)  # uN columns [N1, N2, nu] over (nu, L0, S); vN over (S^c, N^c)
+    uE, sE, vE = _svd_ascending(mE)
+    uN, sN, vN = _svd_ascending(mN)
+    return Diagonalized(uE, sE, vE, uN, sN, vN, dE, dN, yv)
+
+
+def mass_basis(
+    m_L: FloatArray,
+    m_S: FloatArray,
+    Y_L: FloatArray,
+    Y_R: FloatArray,
+    Y_V: FloatArray,
+    Y_Vp: FloatArray,
+    constants: Constants,
+) -> MassBasis:
+    """The masses (GeV) and the muon's couplings to every internal state, at every point."""
+    k = constants
+    v = k.v
+    d = diagonalize(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, k)
+    uE, sE, vE, uN, sN, vN, dE = d.u_E, d.s_E, d.v_E, d.u_N, d.s_N, d.v_N, d.d_E
+    Y_R, Y_V, Y_L, Y_Vp = np.broadcast_arrays(Y_R, Y_V, Y_L, Y_Vp, d.yv)[:4]
+    shape = d.yv.shape
+    zero = np.zeros(shape)
+    yv = d.yv
     mu = 0  # the muon is the light charged state
     uE_mu, vE_mu = uE[..., :, mu], vE[..., :, mu]
     # W+ current N-bar gamma (G_L P_L + G_R P_R) E: G_L from psi, G_R = -(E^c N^c term)

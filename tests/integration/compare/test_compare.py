@@ -14,7 +14,7 @@ from helpers import run_cli
 from g2fit import __version__
 from g2fit.errors import InputError
 from g2fit.io.files import write_atomic
-from g2fit.io.posterior import build_inference_data, inference_data_bytes
+from g2fit.io.posterior import build_inference_data, inference_data_bytes, load_posterior
 from g2fit.jobs.compare import exclusion_summary
 from g2fit.jobs.compare_scenarios import compare_scenarios, format_comparison
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
@@ -88,6 +88,18 @@ def test_compare_command_writes_exclusion_files(small_run: Path) -> None:
     assert all(row.endswith(",False") for row in csv[1:])  # 400 steps: far below 50 tau
     assert len(csv) == 5
     assert "lepton-colliders" in result.stdout
+
+
+def test_lhc_decay_assumption_counts_the_posterior(small_run: Path) -> None:
+    """The share of samples whose heavy states decay mostly elsewhere than the searches
+    assume, counted from the branching ratios stored in the posterior."""
+    summary = exclusion_summary(small_run, ["ilc"], fits=False)["lhc_decay_assumption"]
+    frame = load_posterior(small_run)
+    for state in ("E", "N"):
+        ratios = frame[f"BR_{state}_to_SM"].to_numpy()
+        assert np.all((ratios >= 0) & (ratios <= 1))
+        expected = float(np.mean(ratios < summary["threshold"]))
+        assert summary[f"fraction_BR_{state}_to_SM_below"] == pytest.approx(expected)
 
 
 def test_scenario_comparison_runs_what_is_missing(small_run: Path, tmp_path: Path) -> None:
