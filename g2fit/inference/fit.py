@@ -244,28 +244,39 @@ def upper_limit(
     chi2_profile: FloatArray,
     chi2_min: float,
     *,
+    best: float,
     delta: float = UPPER_LIMIT_DELTA_CHI2,
 ) -> float | None:
-    """Where the 1-D profile first crosses chi2_min + delta above its minimum (physical units),
-    refined between grid points by root finding on the profile itself.
+    """Where the 1-D profile of `name` first crosses chi2_min + delta above the best fit
+    (physical units), refined between grid points by root finding on the profile itself.
 
-    None when the profile stays below the threshold up to the top of the prior range.
+    grid (shape (m,), increasing) and best (the best fit's coordinate) are in internal
+    coordinates, like the profile. Only grid points above the best fit count: the root is
+    bracketed between the last of them below the threshold (or the best fit itself, where
+    the profile is chi2_min, delta below the threshold) and the first one above it, so the
+    limit never lies below the best fit nor outside the grid. None when the profile stays
+    below the threshold at every grid point above the best fit.
     """
-    excess = chi2_profile - chi2_min - delta
-    above = np.nonzero(excess > 0)[0]
-    best = int(np.argmin(chi2_profile))
-    above = above[above > best]
+    grid = np.asarray(grid, dtype=float)
+    excess = np.asarray(chi2_profile, dtype=float) - chi2_min - delta
+    above = np.nonzero((grid > best) & (excess > 0))[0]
     if above.size == 0:
         return None
     j = int(above[0])
+    # Every grid point in (best, grid[j]) lies below the threshold (j is the first above).
+    if j > 0 and grid[j - 1] > best:
+        low, excess_low = float(grid[j - 1]), float(excess[j - 1])
+    else:
+        low, excess_low = float(best), -delta
+    high = float(grid[j])
     parameter = likelihood.parameters[likelihood.names.index(name)]
 
     def crossing(x: float) -> float:
         return float(profile(likelihood, [name], np.array([[x]])).chi2[0] - chi2_min - delta)
 
-    low, high = grid[j - 1], grid[j]
     try:
         root = optimize.brentq(crossing, low, high, xtol=1e-4)
     except ValueError:  # profile noise: no sign change between the refined end points
-        root = low + (high - low) * (-excess[j - 1]) / (excess[j] - excess[j - 1])
+        # Interpolation inside the bracket (excess_low <= 0 < excess[j]), never beyond it.
+        root = low + (high - low) * (-excess_low) / (excess[j] - excess_low)
     return float(to_physical(parameter, root))

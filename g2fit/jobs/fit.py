@@ -127,6 +127,7 @@ def fit_scenario(
             _grid(likelihood, name, n_profile),
             np.array(profiles[name]["chi2"]),
             result.chi2_min,
+            best=float(result.theta[likelihood.names.index(name)]),
         )
         for name in free_masses
     }

@@ -218,6 +218,28 @@ def test_fit_command_writes_fit_json_and_prints_pulls(tmp_path: Path) -> None:
     assert np.array(document["profile_2d"]["chi2"]).shape == (3, 3)
 
 
+def test_coarse_profile_limits_lie_above_the_best_fit(tmp_path: Path) -> None:
+    """On 3 grid points (100, 707, 5000 GeV) the lowest point of the m_L profile (5000 GeV)
+    lies above the threshold and above the best fit (1327 GeV); that of m_S (707 GeV) just
+    below it. Each limit is a crossing of the profile above the best fit: never missing,
+    never an extrapolation below the best fit (before the fix: no m_L limit)."""
+    out = tmp_path / "fit"
+    result = run(
+        "fit", "--scenario", "current-free-couplings", "--out", str(out), "--profile-points", "3"
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads((out / "fit.json").read_text())
+    likelihood = GlobalLikelihood(load_scenario("current-free-couplings"))
+    for name in ("m_L", "m_S"):
+        limit = document["upper_limits_95"][name]
+        assert limit is not None
+        assert document["best_fit"][name] < limit <= 5000.0
+        # The profile crosses the threshold there (the root, not an interpolation).
+        parameter = likelihood.parameters[likelihood.names.index(name)]
+        at_limit = profile(likelihood, [name], np.array([[to_internal(parameter, limit)]])).chi2[0]
+        assert at_limit - document["chi2_min"] == pytest.approx(UPPER_LIMIT_DELTA_CHI2, abs=0.05)
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
