@@ -209,7 +209,8 @@ def comparison_figure(document: dict[str, Any]) -> bytes:
         name if rows[name]["convergence"]["converged"] else f"{name}\n(NOT CONVERGED)"
         for name in names
     ]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12.0, 4.8))
+    height = 4.8 + 0.35 * max(len(names) - 3, 0)  # room for the labels and legends
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12.0, height))
     for offset, (mass, color) in enumerate((("m_L", "#1f77b4"), ("m_S", "#ff7f0e"))):
         y = np.arange(len(names)) + 0.15 * (1 - 2 * offset)
         median = np.array([rows[n][mass]["median"] for n in names])
@@ -253,12 +254,26 @@ def _fraction_bars(axis: Any, rows: dict[str, dict[str, Any]], labels: list[str]
     names = list(rows)
     futures = list(rows[names[0]]["excluded_fraction"])
     width = 0.8 / len(names)
+    import matplotlib.pyplot as plt
+
+    palette = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    colors = [palette(i % palette.N) for i in range(len(names))]
     for i, (name, label) in enumerate(zip(names, labels, strict=True)):
         x = np.arange(len(futures)) + (i - (len(names) - 1) / 2) * width
         fractions = [rows[name]["excluded_fraction"][f] for f in futures]
         errors = [rows[name]["mc_error"][f] for f in futures]
-        axis.bar(x, fractions, width, yerr=errors, capsize=2, label=label.replace("\n", " "))
+        axis.bar(
+            x,
+            fractions,
+            width,
+            yerr=errors,
+            capsize=2,
+            color=colors[i],
+            label=label.replace("\n", " "),
+        )
     axis.set_xticks(range(len(futures)), futures, rotation=30, ha="right")
     axis.set_ylabel("excluded fraction of the posterior (95% CL)")
     axis.set_ylim(0, 1.05)
-    axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(names))
+    axis.legend(
+        fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(len(names), 3)
+    )
