@@ -47,8 +47,8 @@ DERIVED = (
     "BR_N_to_SM",
     "YL_YR",
 )
-#: Samples whose derived observables are computed at once: bounds the intermediates' memory
-#: (the exact mode's and the decays' diagonalizations hold ~3 kB per sample).
+#: Samples whose derived observables and chi^2 terms are computed at once: bounds the
+#: intermediates' memory (the exact mode's and the decays' diagonalizations, ~3 kB a sample).
 _CHUNK = 100_000
 
 
@@ -87,7 +87,9 @@ def build_inference_data(
     flat = positions.transpose(1, 0, 2).reshape(-1, ndim)  # walker-major: (chain, draw)
     values = derived_observables(likelihood, flat)
     posterior = {name: value.reshape(walkers, steps) for name, value in values.items()}
-    chi2 = likelihood.chi2_terms(flat)
+    starts = range(0, max(len(flat), 1), _CHUNK)
+    chunks = [likelihood.chi2_terms(flat[i : i + _CHUNK]) for i in starts]
+    chi2 = {term: np.concatenate([c[term] for c in chunks]) for term in chunks[0]}
     terms = list(chi2)
     log_likelihood = np.stack([-0.5 * chi2[t] for t in terms], axis=-1).reshape(walkers, steps, -1)
     sample_stats = {
