@@ -3,8 +3,9 @@
 Written from the Lagrangian in g2fit/model/mass_basis.py's docstring and the Feynman-parameter
 integrals of Leveille (Nucl. Phys. B137 (1978) 63) at m_mu -> 0, without g2fit's code:
 the mass matrices are diagonalized by mpmath's SVD, the couplings are rotated index by
-index, and every loop is integrated by quadrature. Delta a_mu is the sum at the point minus
-the same sum with every new Yukawa zero.
+index, and every loop is integrated by quadrature. Delta a_mu is the sum at the point (in the
+G_mu scheme, g2fit.model.exact) minus the same sum with every new Yukawa zero. It shares the
+formulas with g2fit and checks the float64 numerics; the formulas are anchored elsewhere.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def _total(point: tuple[float, ...], k: Constants) -> mp.mpf:
     g = mp.sqrt(2) * m_W / v
     gZ = mp.sqrt(2) * m_Z / v
     total = mp.mpf(0)
+    # the G_mu scheme: G_F/G_mu = 1/|g_L(nu, mu)|, the massless neutrino's W coupling
+    scheme = 1 / abs(uN[0, 2] * uE[0, 0] + uN[1, 2] * uE[1, 0])
     # W: neutral states a (two massive Dirac, one massless), muon = charged state 0
     for a in range(3):
         c_L = g / mp.sqrt(2) * (uN[0, a] * uE[0, 0] + uN[1, a] * uE[1, 0])
@@ -102,7 +105,7 @@ def _total(point: tuple[float, ...], k: Constants) -> mp.mpf:
             [sum(uE[i, p] * dE[i][j] * vE[j, q] for i, j in pairs) for q in (0, 1)] for p in (0, 1)
         ]
         total += _loop("h", -lam[b][0] / mp.sqrt(2), -lam[0][b] / mp.sqrt(2), sE[b], m_h, m_mu)
-    return total
+    return total * scheme
 
 
 def delta_amu_one_loop(point: tuple[float, ...], constants: Constants) -> mp.mpf:

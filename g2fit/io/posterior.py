@@ -43,6 +43,7 @@ DERIVED = (
     "dgR_Zmu",
     "R_tau",
     "m_E",
+    "m_N_doublet",
     "BR_E_to_SM",
     "BR_N_to_SM",
     "YL_YR",

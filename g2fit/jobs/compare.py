@@ -27,7 +27,7 @@ from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term, terms_on
 from g2fit.model.constants import Constants
 from g2fit.model.decays import decays
-from g2fit.model.observables import MODEL_PARAMETERS
+from g2fit.model.observables import LOOPS, MODEL_PARAMETERS
 
 #: The single experiments compared by default, then the combinations always added.
 DEFAULT_FUTURES = ("hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee")
@@ -72,6 +72,10 @@ def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(f"{run}: the posterior's attributes are incomplete ({error})") from None
     loops = attrs.get("loops")  # absent in runs of g2fit before the exact mode: eft
+    if loops is not None and loops not in LOOPS:
+        raise InputError(
+            f"{run}: the posterior's attribute loops = {loops!r} is not one of {LOOPS}"
+        )
     return load_scenario(name, futures, constants=constants, loops=loops), attrs
 
 

@@ -71,7 +71,8 @@ def _owner_problem(
         label = "+".join([str(scenario), *[str(f) for f in futures or []]])
         return f"scenario {label!r}"
     if not _same_inputs(inputs, likelihood):
-        return f"another version of {name!r}'s likelihood (data, terms, priors or constants)"
+        what = "data, terms, priors, constants or one-loop mode"
+        return f"another version of {name!r}'s likelihood ({what})"
     return None
 
 

@@ -34,14 +34,20 @@ class ValidityMap:
     ratios: dict[str, FloatArray]
 
     def off_fraction(self, name: str, threshold: float) -> float:
-        """The fraction of the (log-spaced) grid where |ratio - 1| > threshold."""
-        return float(np.mean(np.abs(self.ratios[name] - 1.0) > threshold))
+        """The fraction of the (log-spaced) grid where |ratio - 1| > threshold (or where the
+        ratio is undefined: eq. 12 vanishes there)."""
+        return float(np.mean(self._off(name, threshold)))
+
+    def _off(self, name: str, threshold: float) -> NDArray[np.bool_]:
+        ratio = self.ratios[name]
+        off: NDArray[np.bool_] = ~(np.abs(ratio - 1.0) <= threshold)
+        return off
 
     def holds_above(self, name: str, threshold: float) -> float | None:
         """The smallest m (GeV) with |ratio - 1| <= threshold wherever m_L, m_S >= m; None if
-        no such square exists on the grid."""
-        off = np.abs(self.ratios[name] - 1.0) > threshold
-        for i, m in enumerate(self.m_L):
+        no such square of at least 2 x 2 grid points exists."""
+        off = self._off(name, threshold)
+        for i, m in enumerate(self.m_L[:-1]):
             if not off[i:, i:].any():
                 return float(m)
         return None

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from g2fit.model.constants import Constants
 from g2fit.model.mass_basis import diagonalize
+from g2fit.model.observables import EXACT_MASS_RANGE_GEV
 
 FloatArray = NDArray[np.float64]
 
@@ -143,10 +144,14 @@ def decays(
     constants: Constants,
 ) -> dict[str, FloatArray]:
     """The heavy states' masses and the branching ratios the LHC searches assume
-    (DECAY_OBSERVABLES); a BR is nan where its state has no open decay (no mixing)."""
+    (DECAY_OBSERVABLES); nan where a state has no open decay (no mixing), and at masses
+    outside EXACT_MASS_RANGE_GEV (the mass eigenstates assume leptons heavier than the muon)."""
+    low, high = EXACT_MASS_RANGE_GEV
+    masses = np.broadcast_arrays(np.asarray(m_L, dtype=float), np.asarray(m_S, dtype=float))
+    inside = (masses[0] >= low) & (masses[0] <= high) & (masses[1] >= low) & (masses[1] <= high)
     widths = partial_widths(
-        np.asarray(m_L, dtype=float),
-        np.asarray(m_S, dtype=float),
+        np.where(inside, masses[0], high),
+        np.where(inside, masses[1], low),
         np.asarray(Y_L, dtype=float),
         np.asarray(Y_R, dtype=float),
         np.asarray(Y_V, dtype=float),
@@ -159,4 +164,5 @@ def decays(
         total = np.sum(every, axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratios[f"BR_{state}_to_SM"] = np.sum([widths[c] for c in channels], axis=0) / total
-    return {"m_E": widths["m_E"], "m_N_doublet": widths["m_N"], **ratios}
+    values = {"m_E": widths["m_E"], "m_N_doublet": widths["m_N"], **ratios}
+    return {name: np.where(inside, value, np.nan) for name, value in values.items()}

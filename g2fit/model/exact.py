@@ -5,6 +5,11 @@ loops of `one_loop` in unitary gauge over every mass eigenstate, minus the same 
 SM. Its chirally enhanced part, from the heavy states, is what eq. 12 of arXiv:2106.01373
 approximates; the rest conserves chirality and falls like 1/M^2. The couplings of the muon
 and its neutrino are those of the mixing matrices at all orders (eq. 16 is their leading term).
+The loops are expressed through the measured Fermi constant G_mu, as the SM prediction is:
+v = 174.10 GeV comes from G_mu, but the model shifts the muon's W coupling, so
+G_mu = G_F (1 + dgL_W) and every loop, proportional to g^2/m_W^2 = 1/v^2, is scaled by
+G_F/G_mu = 1/(1 + dgL_W) (first order in the shifts). Without it the chirality-conserving
+part would change by about -dgL_W times the SM's 1.9e-9, as much as its own size.
 `goldstone_decomposition` evaluates the same sum with the longitudinal W and Z replaced by
 Goldstone loops whose couplings come from the Yukawa Lagrangian (a test of the Ward identity).
 """
@@ -83,7 +88,8 @@ def exact_observables(
     second diagonalization, at -Y_L, so it is computed only when asked for.
     """
     basis = mass_basis(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants)
-    total = _loops(basis, constants)
+    g_mu_scheme = 1.0 / basis.g_L_Wmunu  # G_F/G_mu; dgL_W is even in Y_L
+    total = _loops(basis, constants) * g_mu_scheme
     values = {
         "delta_amu_one_loop": total - sm_one_loop(constants),
         "dgL_W": basis.g_L_Wmunu - 1.0,
@@ -92,7 +98,7 @@ def exact_observables(
     }
     if chiral:
         mirrored = _loops(mass_basis(m_L, m_S, -Y_L, Y_R, Y_V, Y_Vp, constants), constants)
-        values["delta_amu_chiral"] = 0.5 * (total - mirrored)
+        values["delta_amu_chiral"] = 0.5 * (total - mirrored * g_mu_scheme)
     return values
 
 

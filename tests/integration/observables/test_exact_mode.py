@@ -14,6 +14,8 @@ from g2fit import observables
 from g2fit.config.planes import load_plane
 from g2fit.errors import InputError
 from g2fit.inference.plane import compute_plane
+from g2fit.io.posterior import load_posterior
+from g2fit.jobs.compare import scenario_of_run
 from g2fit.jobs.validity import run_validity
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
@@ -119,3 +121,15 @@ def test_validity_cli(tmp_path: Path) -> None:
     bad = run_cli("validity", "--out", str(tmp_path / "v.txt"))
     assert bad.returncode == 2
     assert "must name a .png file" in bad.stderr
+
+
+def test_mcmc_records_the_mode_and_compare_reloads_it(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ("--loops", "exact", "--walkers", "16", "--steps", "60", "--burn", "20")
+    result = run_cli("mcmc", *args, "--no-progress", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    scenario, attrs = scenario_of_run(out)
+    assert attrs["loops"] == "exact"
+    assert scenario.loops == "exact"
+    frame = load_posterior(out)
+    assert {"delta_amu_chiral", "m_E", "BR_E_to_SM", "BR_N_to_SM"} <= set(frame.columns)

@@ -76,3 +76,64 @@ def test_vectorized_equals_pointwise() -> None:
         alone = decays(*(p[i] for p in point), K)
         for key, value in alone.items():
             assert together[key][i] == pytest.approx(float(value), rel=1e-10)
+
+
+def _gammas() -> list[np.ndarray]:
+    """Dirac matrices in the Dirac representation, and gamma^5."""
+    identity, zero = np.eye(2), np.zeros((2, 2))
+    sigma = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0])]
+    g0 = np.block([[identity, zero], [zero, -identity]]).astype(complex)
+    gs = [np.block([[zero, s], [-s, zero]]).astype(complex) for s in sigma]
+    return [g0, *gs]
+
+
+def _slash(p: np.ndarray, gamma: list[np.ndarray]) -> np.ndarray:
+    return p[0] * gamma[0] - p[1] * gamma[1] - p[2] * gamma[2] - p[3] * gamma[3]
+
+
+def _trace_width(
+    M: float, m: float, left: float, right: float, boson: float, vector: bool
+) -> float:
+    """Gamma(F -> f X) from the spin sums written as Dirac traces, evaluated numerically."""
+    gamma = _gammas()
+    g5 = 1j * gamma[0] @ gamma[1] @ gamma[2] @ gamma[3]
+    P_L, P_R = (np.eye(4) - g5) / 2, (np.eye(4) + g5) / 2
+    momentum = math.sqrt((M**2 - (m + boson) ** 2) * (M**2 - (m - boson) ** 2)) / (2 * M)
+    p = np.array([M, 0.0, 0.0, 0.0])
+    k = np.array([math.sqrt(m**2 + momentum**2), 0.0, 0.0, momentum])
+    q = p - k
+    metric = np.diag([1.0, -1.0, -1.0, -1.0])
+    final, initial = _slash(k, gamma) + m * np.eye(4), _slash(p, gamma) + M * np.eye(4)
+    chiral = left * P_L + right * P_R
+    bar = gamma[0] @ chiral.conj().T @ gamma[0]
+    if not vector:
+        total = np.trace(final @ chiral @ initial @ bar).real
+    else:
+        q_lower = metric @ q
+        total = 0.0
+        for mu in range(4):
+            for nu in range(4):
+                polarization = -metric[mu, nu] + q_lower[mu] * q_lower[nu] / boson**2
+                vertex = gamma[mu] @ chiral
+                vertex_bar = gamma[0] @ (gamma[nu] @ chiral).conj().T @ gamma[0]
+                total += polarization * np.trace(final @ vertex @ initial @ vertex_bar).real
+    return momentum * total / (16 * math.pi * M**2)
+
+
+@pytest.mark.parametrize(("left", "right"), [(0.4, 0.0), (0.3, 0.5), (0.3, -0.5)])
+def test_widths_with_heavy_final_states_equal_dirac_traces(left: float, right: float) -> None:
+    """Both chiralities and a heavy final state, so the interference terms (-12 M m g_L g_R,
+    +4 M m c_L c_R) count: the closed forms against the traces computed numerically."""
+    M, m = 1500.0, 700.0
+    args = (np.array(M), np.array(m), np.array(left), np.array(right))
+    assert float(vector_width(*args, K.m_W)) == pytest.approx(
+        _trace_width(M, m, left, right, K.m_W, vector=True), rel=1e-10
+    )
+    assert float(scalar_width(*args, K.m_h)) == pytest.approx(
+        _trace_width(M, m, left, right, K.m_h, vector=False), rel=1e-10
+    )
+
+
+def test_decays_outside_the_mass_range_are_undefined() -> None:
+    ratios = decays(0.05, 500.0, 0.5, 0.5, 1.0, 0.0, K)
+    assert all(math.isnan(float(v)) for v in ratios.values())
