@@ -76,18 +76,27 @@ def _svd(rows: list[list[mp.mpf]]) -> tuple[mp.matrix, list[mp.mpf], mp.matrix]:
     return U, [s[i] for i in order], V
 
 
-def _total(point: tuple[float, ...], k: Constants) -> mp.mpf:
-    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (mp.mpf(p) for p in point)
-    v, m_mu, m_W, m_Z, m_h = (mp.mpf(getattr(k, n)) for n in ("v", "m_mu", "m_W", "m_Z", "m_h"))
-    s2 = mp.mpf(k.sin2_theta_W)
+def _bases(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, m_mu, v, full=False):  # type: ignore[no-untyped-def]
+    """The muon Yukawa times v and the two decompositions at vev v."""
     yv = m_mu * mp.sqrt(((Y_R * v) ** 2 + m_L**2 - m_mu**2) / (m_L**2 - m_mu**2))
     uE, sE, vE = _svd([[-yv, 0], [Y_R * v, -m_L]])
     uN, sN, vN = _svd([[Y_L * v, 0], [Y_Vp * v, m_L], [m_S, Y_V * v]])
+    return (yv, sE, vE, uE, uN, sN, vN) if full else (yv, sE, vE, uE, uN)
+
+
+def _total(point: tuple[float, ...], k: Constants, v: mp.mpf | None = None) -> mp.mpf:
+    """The loops' sum at vev v (GeV); by default at the v0 that reproduces G_mu."""
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (mp.mpf(p) for p in point)
+    m_mu, m_W, m_Z, m_h = (mp.mpf(getattr(k, n)) for n in ("m_mu", "m_W", "m_Z", "m_h"))
+    if v is None:  # the G_mu scheme: v0 = v sqrt(1 + dgL_W), dgL_W at v (g2fit.model.exact)
+        v_measured = mp.mpf(k.v)
+        _, _, _, uE, uN = _bases(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, m_mu, v_measured)
+        v = v_measured * mp.sqrt(abs(uN[0, 2] * uE[0, 0] + uN[1, 2] * uE[1, 0]))
+    yv, sE, vE, uE, uN, sN, vN = _bases(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, m_mu, v, full=True)
+    s2 = mp.mpf(k.sin2_theta_W)
     g = mp.sqrt(2) * m_W / v
     gZ = mp.sqrt(2) * m_Z / v
     total = mp.mpf(0)
-    # the G_mu scheme: G_F/G_mu = 1/|g_L(nu, mu)|, the massless neutrino's W coupling
-    scheme = 1 / abs(uN[0, 2] * uE[0, 0] + uN[1, 2] * uE[1, 0])
     # W: neutral states a (two massive Dirac, one massless), muon = charged state 0
     for a in range(3):
         c_L = g / mp.sqrt(2) * (uN[0, a] * uE[0, 0] + uN[1, a] * uE[1, 0])
@@ -105,11 +114,11 @@ def _total(point: tuple[float, ...], k: Constants) -> mp.mpf:
             [sum(uE[i, p] * dE[i][j] * vE[j, q] for i, j in pairs) for q in (0, 1)] for p in (0, 1)
         ]
         total += _loop("h", -lam[b][0] / mp.sqrt(2), -lam[0][b] / mp.sqrt(2), sE[b], m_h, m_mu)
-    return total * scheme
+    return total
 
 
 def delta_amu_one_loop(point: tuple[float, ...], constants: Constants) -> mp.mpf:
     """The exact one-loop Delta a_mu at (m_L, m_S, Y_L, Y_R, Y_V, Y'_V), at 40 digits."""
     with mp.workdps(_DPS):
         sm = (point[0], point[1], 0.0, 0.0, 0.0, 0.0)
-        return _total(point, constants) - _total(sm, constants)
+        return _total(point, constants) - _total(sm, constants, mp.mpf(constants.v))

@@ -5,11 +5,12 @@ loops of `one_loop` in unitary gauge over every mass eigenstate, minus the same 
 SM. Its chirally enhanced part, from the heavy states, is what eq. 12 of arXiv:2106.01373
 approximates; the rest conserves chirality and falls like 1/M^2. The couplings of the muon
 and its neutrino are those of the mixing matrices at all orders (eq. 16 is their leading term).
-The loops are expressed through the measured Fermi constant G_mu, as the SM prediction is:
-v = 174.10 GeV comes from G_mu, but the model shifts the muon's W coupling, so
-G_mu = G_F (1 + dgL_W) and every loop, proportional to g^2/m_W^2 = 1/v^2, is scaled by
-G_F/G_mu = 1/(1 + dgL_W) (first order in the shifts). Without it the chirality-conserving
-part would change by about -dgL_W times the SM's 1.9e-9, as much as its own size.
+The inputs are the measured m_W, m_Z, m_mu and Fermi constant G_mu, as for the SM
+prediction: v = 174.10 GeV comes from G_mu, but the model shifts the muon's W coupling, so
+that G_mu = (1 + dgL_W) / (2 sqrt(2) v0^2) with v0 the model's vev. Everything is computed at
+v0 = v sqrt(1 + dgL_W), dgL_W taken at v (one fixed-point step: the mismatch left is
+O(dgL_W^2)). Taking v0 = v instead would move the chirality-conserving part by about
+-dgL_W times the SM's 1.9e-9, as much as its own size.
 `goldstone_decomposition` evaluates the same sum with the longitudinal W and Z replaced by
 Goldstone loops whose couplings come from the Yukawa Lagrangian (a test of the Ward identity).
 """
@@ -87,9 +88,9 @@ def exact_observables(
     shifted W and Z couplings in the SM loops, and loops with its own Yukawa); it needs a
     second diagonalization, at -Y_L, so it is computed only when asked for.
     """
-    basis = mass_basis(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants)
-    g_mu_scheme = 1.0 / basis.g_L_Wmunu  # G_F/G_mu; dgL_W is even in Y_L
-    total = _loops(basis, constants) * g_mu_scheme
+    v0 = constants.v * np.sqrt(mass_basis(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants).g_L_Wmunu)
+    basis = mass_basis(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants, v0)
+    total = _loops(basis, constants)
     values = {
         "delta_amu_one_loop": total - sm_one_loop(constants),
         "dgL_W": basis.g_L_Wmunu - 1.0,
@@ -97,8 +98,9 @@ def exact_observables(
         "dgR_Zmu": basis.g_R_Zmu - constants.sin2_theta_W,
     }
     if chiral:
-        mirrored = _loops(mass_basis(m_L, m_S, -Y_L, Y_R, Y_V, Y_Vp, constants), constants)
-        values["delta_amu_chiral"] = 0.5 * (total - mirrored * g_mu_scheme)
+        # dgL_W, so v0, is even in Y_L
+        mirrored = _loops(mass_basis(m_L, m_S, -Y_L, Y_R, Y_V, Y_Vp, constants, v0), constants)
+        values["delta_amu_chiral"] = 0.5 * (total - mirrored)
     return values
 
 

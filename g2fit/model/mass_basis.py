@@ -58,9 +58,11 @@ class MassBasis:
     g_L_Znu: FloatArray
 
 
-def muon_yukawa(m_L: FloatArray, Y_R: FloatArray, constants: Constants) -> FloatArray:
-    """y v (GeV) such that the light singular value of M_E is exactly m_mu."""
-    m_mu, v = constants.m_mu, constants.v
+def muon_yukawa(
+    m_L: FloatArray, Y_R: FloatArray, constants: Constants, v: FloatArray | float
+) -> FloatArray:
+    """y v (GeV) such that the light singular value of M_E is exactly m_mu, at vev v (GeV)."""
+    m_mu = constants.m_mu
     yv: FloatArray = m_mu * np.sqrt((np.square(Y_R * v) + m_L**2 - m_mu**2) / (m_L**2 - m_mu**2))
     return yv
 
@@ -101,14 +103,19 @@ def diagonalize(
     Y_V: FloatArray,
     Y_Vp: FloatArray,
     constants: Constants,
+    v: FloatArray | None = None,
 ) -> Diagonalized:
-    """The charged and neutral mass matrices and their decompositions (masses in GeV)."""
-    v = constants.v
-    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = np.broadcast_arrays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp)
+    """The charged and neutral mass matrices and their decompositions (masses in GeV), at the
+    vev v (GeV; constants.v unless given, per point)."""
+    v_given = constants.v if v is None else v
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, v_array = np.broadcast_arrays(
+        m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, v_given
+    )
     zero = np.zeros(m_L.shape)
-    yv = muon_yukawa(m_L, Y_R, constants)
+    yv = muon_yukawa(m_L, Y_R, constants, v_array)
+    v = v_array[..., None, None]
     # d M / d v: the Higgs-field part of each mass matrix
-    dE = np.stack([np.stack([-yv / v, zero], -1), np.stack([Y_R, zero], -1)], -2)
+    dE = np.stack([np.stack([-yv / v_array, zero], -1), np.stack([Y_R, zero], -1)], -2)
     mE = dE * v + np.stack([np.stack([zero, zero], -1), np.stack([zero, -m_L], -1)], -2)
     dN = np.stack(
         [np.stack([Y_L, zero], -1), np.stack([Y_Vp, zero], -1), np.stack([zero, Y_V], -1)], -2
@@ -129,11 +136,13 @@ def mass_basis(
     Y_V: FloatArray,
     Y_Vp: FloatArray,
     constants: Constants,
+    v: FloatArray | None = None,
 ) -> MassBasis:
-    """The masses (GeV) and the muon's couplings to every internal state, at every point."""
+    """The masses (GeV) and the muon's couplings to every internal state, at every point, at
+    the vev v (GeV; constants.v unless given, per point)."""
     k = constants
-    v = k.v
-    d = diagonalize(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, k)
+    d = diagonalize(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, k, v)
+    v = np.broadcast_to(k.v if v is None else v, d.yv.shape)
     uE, sE, vE, uN, sN, vN, dE = d.u_E, d.s_E, d.v_E, d.u_N, d.s_N, d.v_N, d.d_E
     Y_R, Y_V, Y_L, Y_Vp = np.broadcast_arrays(Y_R, Y_V, Y_L, Y_Vp, d.yv)[:4]
     shape = d.yv.shape
@@ -144,12 +153,12 @@ def mass_basis(
     # W+ current N-bar gamma (G_L P_L + G_R P_R) E: G_L from psi, G_R = -(E^c N^c term)
     W_L = uN[..., 0, :] * uE_mu[..., None, 0] + uN[..., 1, :] * uE_mu[..., None, 1]
     W_R = np.concatenate([-vN[..., 1, :] * vE_mu[..., None, 1], zero[..., None]], -1)
-    g = math.sqrt(2.0) * k.m_W / v
+    g = (math.sqrt(2.0) * k.m_W / v)[..., None]
     W = (g / math.sqrt(2.0) * W_L, g / math.sqrt(2.0) * W_R)
     # Z: left-handed charged states share T3 - Q s^2 = -1/2 + s^2; right-handed (e^c, E^c)
     # have -(T3 - Q s^2) = (s^2, s^2 - 1/2) after the sign of the chi current.
     s2 = k.sin2_theta_W
-    g_Z = math.sqrt(2.0) * k.m_Z / v
+    g_Z = (math.sqrt(2.0) * k.m_Z / v)[..., None]
     Z_L = np.where(np.arange(2) == mu, -0.5 + s2, 0.0) * np.ones((*shape, 2))
     Z_R = (
         s2 * vE[..., 0, :] * vE_mu[..., None, 0] + (s2 - 0.5) * vE[..., 1, :] * vE_mu[..., None, 1]
