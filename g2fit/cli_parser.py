@@ -223,18 +223,26 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _add_plane(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--benchmark", required=True, help=f"one of {_valid('planes')}")
+def _add_figure_with_grid(parser: argparse.ArgumentParser, suffix: str, points: int) -> None:
+    """--out FILE.png (the grid written beside it, FILE<suffix>) and --grid."""
     parser.add_argument(
         "--out",
         type=output,
         required=True,
         metavar="FILE.png",
-        help="the figure; the grid goes beside it (FILE.nc)",
+        help=f"the figure; the grid goes beside it (FILE{suffix})",
     )
     parser.add_argument(
-        "--grid", type=integer(2, MAX_GRID), default=300, help="points per axis (default 300)"
+        "--grid",
+        type=integer(2, MAX_GRID),
+        default=points,
+        help=f"points per axis (default {points})",
     )
+
+
+def _add_plane(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmark", required=True, help=f"one of {_valid('planes')}")
+    _add_figure_with_grid(parser, ".nc", 300)
 
 
 def _add_integrand(parser: argparse.ArgumentParser) -> None:
@@ -253,16 +261,7 @@ def _add_validity(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             f"--{name}", type=finite, default=default, help=f"Yukawa {label} (default {default:g})"
         )
-    parser.add_argument(
-        "--out",
-        type=output,
-        required=True,
-        metavar="FILE.png",
-        help="the figure; the grid goes beside it (FILE.csv)",
-    )
-    parser.add_argument(
-        "--grid", type=integer(2, MAX_GRID), default=80, help="points per axis (default 80)"
-    )
+    _add_figure_with_grid(parser, ".csv", 80)
     _add_constants(parser)
 
 

@@ -23,7 +23,7 @@ from g2fit.errors import InputError
 from g2fit.io.files import POSTERIOR_FILE, complete_interrupted_writes, netcdf_bytes
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.model.decays import decays
-from g2fit.model.observables import MODEL_PARAMETERS
+from g2fit.model.observables import model_point
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
     warnings.simplefilter("ignore", FutureWarning)
@@ -67,8 +67,7 @@ def derived_observables(
 def _derived_chunk(likelihood: GlobalLikelihood, positions: FloatArray) -> dict[str, FloatArray]:
     point = likelihood.point(positions)
     obs = likelihood.observables_at(point)
-    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
-    obs.update(decays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, likelihood.scenario.constants))
+    obs.update(decays(*model_point(point), likelihood.scenario.constants))
     values = {name: point[name] for name in likelihood.names}
     values.update({name: obs[name] for name in DERIVED if name in obs})
     values["YL_YR"] = point["Y_L"] * point["Y_R"]

@@ -27,7 +27,7 @@ from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term, terms_on
 from g2fit.model.constants import Constants
 from g2fit.model.decays import decays
-from g2fit.model.observables import LOOPS, MODEL_PARAMETERS
+from g2fit.model.observables import LOOPS, MODEL_PARAMETERS, model_point
 
 #: The single experiments compared by default, then the combinations always added.
 DEFAULT_FUTURES = ("hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee")
@@ -121,8 +121,7 @@ LHC_BR_THRESHOLD = 0.5
 def lhc_decay_assumption(point: dict[str, np.ndarray], constants: Constants) -> dict[str, Any]:
     """How often the LHC doublet searches' decay assumption fails in a posterior: the share of
     samples with BR(E -> SM lepton + boson) or BR(N -> SM lepton + boson) below threshold."""
-    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
-    ratios = decays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants)
+    ratios = decays(*model_point(point), constants)
     below = {name: ratios[name] < LHC_BR_THRESHOLD for name in ("BR_E_to_SM", "BR_N_to_SM")}
     return {
         "threshold": LHC_BR_THRESHOLD,

@@ -12,7 +12,7 @@ import numpy as np
 from g2fit import __version__
 from g2fit.model.constants import Constants
 from g2fit.model.decays import DECAY_OBSERVABLES, decays
-from g2fit.model.observables import MODEL_PARAMETERS, OBSERVABLES, observables
+from g2fit.model.observables import OBSERVABLES, model_point, observables
 
 #: Every row of the table: the observables, then the heavy states' masses and decays.
 MEANINGS = {**OBSERVABLES, **DECAY_OBSERVABLES}
@@ -54,20 +54,11 @@ def run_observables(
     loops: str = "eft",
 ) -> ObservablesResult:
     """The observables at `point` (m_L, m_S in GeV; Y_L, Y_R, Y_V, Y_Vp) in mode `loops`."""
-    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
+    model = model_point({name: np.asarray(value, dtype=float) for name, value in point.items()})
     values = observables(
-        m_L,
-        m_S,
-        Y_L,
-        Y_R,
-        Y_V,
-        Y_Vp,
-        cutoff=cutoff,
-        two_loop_top=two_loop_top,
-        constants=constants,
-        loops=loops,
+        *model, cutoff=cutoff, two_loop_top=two_loop_top, constants=constants, loops=loops
     )
-    values.update(decays(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants))
+    values.update(decays(*model, constants))
     inputs = {**point, "cutoff": cutoff, "two_loop_top": two_loop_top, "loops": loops}
     result = {name: float(np.asarray(value)) for name, value in values.items()}
     return ObservablesResult(inputs, constants, result)

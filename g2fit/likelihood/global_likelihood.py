@@ -20,6 +20,7 @@ from g2fit.likelihood.scenario import Scenario
 from g2fit.model.observables import (
     MODEL_PARAMETERS,
     compute_observables,
+    model_point,
     observables,
     sm_observables,
 )
@@ -99,12 +100,7 @@ class GlobalLikelihood:
         for, which the likelihood does for points inside its prior."""
         if wanted is None:
             values = observables(
-                point["m_L"],
-                point["m_S"],
-                point["Y_L"],
-                point["Y_R"],
-                point["Y_V"],
-                point["Y_Vp"],
+                *model_point(point),
                 cutoff=self.scenario.cutoff,
                 two_loop_top=self.scenario.two_loop_top,
                 constants=self.scenario.constants,
@@ -112,12 +108,7 @@ class GlobalLikelihood:
             )
         else:
             values = compute_observables(
-                point["m_L"],
-                point["m_S"],
-                point["Y_L"],
-                point["Y_R"],
-                point["Y_V"],
-                point["Y_Vp"],
+                *model_point(point),
                 np.asarray(self.scenario.cutoff),
                 self.scenario.two_loop_top,
                 self.scenario.constants,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -325,6 +326,15 @@ def _check_exact_range(**masses: FloatArray) -> None:
                 f"{name} must lie in [{low:g}, {high:g}] GeV in the exact one-loop mode, got "
                 f"{float(mass[outside].flat[0])!r}"
             )
+
+
+ModelPoint = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def model_point(point: Mapping[str, FloatArray]) -> ModelPoint:
+    """(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp) from a mapping of MODEL_PARAMETERS, in that order."""
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (point[name] for name in MODEL_PARAMETERS)
+    return m_L, m_S, Y_L, Y_R, Y_V, Y_Vp
 
 
 def sm_observables(constants: Constants = DEFAULT_CONSTANTS) -> dict[str, float]:
