@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from g2fit.model.constants import Constants
-from g2fit.model.mass_basis import diagonalize
+from g2fit.model.mass_basis import ModelPoint, diagonalize
 from g2fit.model.observables import EXACT_MASS_RANGE_GEV
 
 FloatArray = NDArray[np.float64]
@@ -63,19 +63,14 @@ def scalar_width(
 
 
 def partial_widths(
-    m_L: FloatArray,
-    m_S: FloatArray,
-    Y_L: FloatArray,
-    Y_R: FloatArray,
-    Y_V: FloatArray,
-    Y_Vp: FloatArray,
+    point: ModelPoint,
     constants: Constants,
 ) -> dict[str, FloatArray]:
     """The heavy states' masses (m_E, m_N: the doublet-like neutral state) and their partial
     widths (GeV) by channel: E -> mu Z, mu h, nu W, N W (both N); N -> mu W, nu Z, nu h,
     N' Z, N' h, E W."""
     k = constants
-    d = diagonalize(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, k)
+    d = diagonalize(point, k)
     uE, sE, vE, uN, sN, vN = d.u_E, d.s_E, d.v_E, d.u_N, d.s_N, d.v_N
     g_W = k.m_W / k.v  # g / sqrt(2), with m_W = g v / sqrt(2)
     g_Z = math.sqrt(2.0) * k.m_Z / k.v
@@ -149,15 +144,16 @@ def decays(
     low, high = EXACT_MASS_RANGE_GEV
     masses = np.broadcast_arrays(np.asarray(m_L, dtype=float), np.asarray(m_S, dtype=float))
     inside = (masses[0] >= low) & (masses[0] <= high) & (masses[1] >= low) & (masses[1] <= high)
-    widths = partial_widths(
+    Y_L, Y_R, Y_V, Y_Vp = (np.asarray(y, dtype=float) for y in (Y_L, Y_R, Y_V, Y_Vp))
+    clipped = (
         np.where(inside, masses[0], high),
         np.where(inside, masses[1], low),
-        np.asarray(Y_L, dtype=float),
-        np.asarray(Y_R, dtype=float),
-        np.asarray(Y_V, dtype=float),
-        np.asarray(Y_Vp, dtype=float),
-        constants,
+        Y_L,
+        Y_R,
+        Y_V,
+        Y_Vp,
     )
+    widths = partial_widths(clipped, constants)
     ratios: dict[str, FloatArray] = {}
     for state, channels in SM_CHANNELS.items():
         every = [w for name, w in widths.items() if name.startswith(f"{state}->")]

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit.model.constants import Constants
-from g2fit.model.mass_basis import MassBasis, mass_basis
+from g2fit.model.mass_basis import MassBasis, ModelPoint, mass_basis
 from g2fit.model.one_loop import loop_parts
 
 FloatArray = NDArray[np.float64]
@@ -71,12 +71,7 @@ def sm_one_loop(constants: Constants) -> float:
 
 
 def exact_observables(
-    m_L: FloatArray,
-    m_S: FloatArray,
-    Y_L: FloatArray,
-    Y_R: FloatArray,
-    Y_V: FloatArray,
-    Y_Vp: FloatArray,
+    point: ModelPoint,
     constants: Constants,
     chiral: bool = True,
 ) -> dict[str, FloatArray]:
@@ -88,8 +83,8 @@ def exact_observables(
     shifted W and Z couplings in the SM loops, and loops with its own Yukawa); it needs a
     second diagonalization, at -Y_L, so it is computed only when asked for.
     """
-    v0 = constants.v * np.sqrt(mass_basis(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants).g_L_Wmunu)
-    basis = mass_basis(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants, v0)
+    v0 = constants.v * np.sqrt(mass_basis(point, constants).g_L_Wmunu)
+    basis = mass_basis(point, constants, v0)
     total = _loops(basis, constants)
     values = {
         "delta_amu_one_loop": total - sm_one_loop(constants),
@@ -99,7 +94,9 @@ def exact_observables(
     }
     if chiral:
         # dgL_W, so v0, is even in Y_L
-        mirrored = _loops(mass_basis(m_L, m_S, -Y_L, Y_R, Y_V, Y_Vp, constants, v0), constants)
+        m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = point
+        mirror = (m_L, m_S, -Y_L, Y_R, Y_V, Y_Vp)
+        mirrored = _loops(mass_basis(mirror, constants, v0), constants)
         values["delta_amu_chiral"] = 0.5 * (total - mirrored)
     return values
 

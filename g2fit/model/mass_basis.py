@@ -34,6 +34,8 @@ from numpy.typing import NDArray
 from g2fit.model.constants import Constants
 
 FloatArray = NDArray[np.float64]
+#: A model point: (m_L, m_S, Y_L, Y_R, Y_V, Y_Vp), masses in GeV, arrays that broadcast.
+ModelPoint = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,21 +98,14 @@ class Diagonalized:
 
 
 def diagonalize(
-    m_L: FloatArray,
-    m_S: FloatArray,
-    Y_L: FloatArray,
-    Y_R: FloatArray,
-    Y_V: FloatArray,
-    Y_Vp: FloatArray,
+    point: ModelPoint,
     constants: Constants,
     v: FloatArray | None = None,
 ) -> Diagonalized:
     """The charged and neutral mass matrices and their decompositions (masses in GeV), at the
     vev v (GeV; constants.v unless given, per point)."""
     v_given = constants.v if v is None else v
-    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, v_array = np.broadcast_arrays(
-        m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, v_given
-    )
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, v_array = np.broadcast_arrays(*point, v_given)
     zero = np.zeros(m_L.shape)
     yv = muon_yukawa(m_L, Y_R, constants, v_array)
     v = v_array[..., None, None]
@@ -129,22 +124,17 @@ def diagonalize(
 
 
 def mass_basis(
-    m_L: FloatArray,
-    m_S: FloatArray,
-    Y_L: FloatArray,
-    Y_R: FloatArray,
-    Y_V: FloatArray,
-    Y_Vp: FloatArray,
+    point: ModelPoint,
     constants: Constants,
     v: FloatArray | None = None,
 ) -> MassBasis:
     """The masses (GeV) and the muon's couplings to every internal state, at every point, at
     the vev v (GeV; constants.v unless given, per point)."""
     k = constants
-    d = diagonalize(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, k, v)
+    d = diagonalize(point, k, v)
     v = np.broadcast_to(k.v if v is None else v, d.yv.shape)
     uE, sE, vE, uN, sN, vN, dE = d.u_E, d.s_E, d.v_E, d.u_N, d.s_N, d.v_N, d.d_E
-    Y_R, Y_V, Y_L, Y_Vp = np.broadcast_arrays(Y_R, Y_V, Y_L, Y_Vp, d.yv)[:4]
+    Y_L, Y_R, Y_V, Y_Vp = np.broadcast_arrays(*point[2:], d.yv)[:4]
     shape = d.yv.shape
     zero = np.zeros(shape)
     yv = d.yv

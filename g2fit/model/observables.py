@@ -18,6 +18,7 @@ from g2fit.errors import InputError
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
 from g2fit.model.exact import exact_observables
 from g2fit.model.loops import log_ratio_over_difference_of_squares, r_divided_difference
+from g2fit.model.mass_basis import ModelPoint
 
 FloatArray = NDArray[np.float64]
 
@@ -241,7 +242,7 @@ def compute_observables(
         log_ratio = log_ratio_over_difference_of_squares(m_S, m_L, log_y - log_x)
     if loops == "exact" and wanted & (_G2 | _LEFT | _RIGHT):
         chiral = "delta_amu_chiral" in wanted
-        values = exact_observables(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, k, chiral=chiral)
+        values = exact_observables((m_L, m_S, Y_L, Y_R, Y_V, Y_Vp), k, chiral=chiral)
     else:
         values = _eft_core(m_L, m_S, Y_L, Y_R, coupling, masses_over_m_W, k, wanted)
     if wanted & _G2:
@@ -326,9 +327,6 @@ def _check_exact_range(**masses: FloatArray) -> None:
                 f"{name} must lie in [{low:g}, {high:g}] GeV in the exact one-loop mode, got "
                 f"{float(mass[outside].flat[0])!r}"
             )
-
-
-ModelPoint = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 
 def model_point(point: Mapping[str, FloatArray]) -> ModelPoint:

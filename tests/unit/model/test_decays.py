@@ -40,7 +40,8 @@ def test_goldstone_equivalence_for_the_doublet() -> None:
     """Only Y_R: the heavy E decays to mu Z and mu h equally, each Y_R^2 m_E/(64 pi) up to
     O(m_Z^2/m_E^2), and its neutral partner to mu W with twice that."""
     Y_R, m_L = 0.6, 5000.0
-    widths = partial_widths(*(np.array(p) for p in (m_L, 3000.0, 0.0, Y_R, 0.0, 0.0)), K)
+    point = (np.array(m_L), np.array(3000.0), np.array(0.0), np.array(Y_R), *[np.array(0.0)] * 2)
+    widths = partial_widths(point, K)
     expected = Y_R**2 * float(widths["m_E"]) / (64 * math.pi)
     assert float(widths["E->mu Z"]) == pytest.approx(expected, rel=2e-3)
     assert float(widths["E->mu h"]) == pytest.approx(expected, rel=2e-3)
