@@ -104,8 +104,9 @@ def exact_observables(
 def goldstone_decomposition(basis: MassBasis, constants: Constants) -> FloatArray:
     """Total a_mu with transverse W, Z plus G-, G0 loops (Lagrangian couplings) and h.
 
-    Feynman-gauge bookkeeping of the same diagrams: equal to the unitary-gauge total exactly
-    when the Goldstone couplings obey the Ward identity of the gauge couplings.
+    The unitary-gauge longitudinal parts replaced by Goldstone loops: equal to the unitary-gauge
+    total (to O(m_mu^2/m_W^2)) when the Goldstone couplings obey the Ward identity of the gauge
+    couplings. Not a full R_xi computation: the W G gamma diagrams stay in the transverse part.
     """
     k = constants
     total = np.zeros(basis.charged_masses.shape[:-1])
