@@ -106,7 +106,8 @@ def goldstone_decomposition(basis: MassBasis, constants: Constants) -> FloatArra
 
     The unitary-gauge longitudinal parts replaced by Goldstone loops: equal to the unitary-gauge
     total (to O(m_mu^2/m_W^2)) when the Goldstone couplings obey the Ward identity of the gauge
-    couplings. Not a full R_xi computation: the W G gamma diagrams stay in the transverse part.
+    couplings. Not a Feynman-gauge computation: the W G gamma diagrams stay in the transverse
+    part (tests/unit/model/test_gauge_independence.py builds every Feynman-gauge diagram).
     """
     k = constants
     total = np.zeros(basis.charged_masses.shape[:-1])

@@ -227,7 +227,7 @@ def _unitary(basis: MassBasis, sm_basis: MassBasis) -> float:
 def test_longitudinal_parts_equal_goldstone_loops(point: tuple[float, ...]) -> None:
     """The unitary-gauge longitudinal W and Z parts equal G-, G0 loops with the Lagrangian's
     couplings (the Ward identity at the level of Delta a_mu), to the O(m_mu^2/m_W^2) both
-    neglect. Not a full R_xi computation: the W G gamma diagrams stay in the transverse part."""
+    neglect. The full Feynman-gauge computation is in test_gauge_independence.py."""
     basis = mass_basis(_arrays(point), K)
     sm_basis = mass_basis(_arrays(point[:2] + (0.0,) * 4), K)
     unitary = _unitary(basis, sm_basis)
