@@ -41,7 +41,7 @@ EXPANSION_REASON = (
 LOOPS = ("eft", "exact")
 #: Masses (GeV) the exact mode evaluates: above the muon, and up to where the cancellation
 #: among the loops leaves ~5 digits in float64 with O(1) Yukawas (absolute error ~1e-22,
-#: tested against mpmath; 12 digits up to 5 TeV).
+#: tested against mpmath; 11 digits up to 5 TeV).
 EXACT_MASS_RANGE_GEV = (1.0, 1e5)
 
 #: The model's parameters (arguments of `observables`): masses in GeV, Yukawas of eq. 3.

@@ -271,7 +271,7 @@ def test_g_mu_scheme(point: tuple[float, ...]) -> None:
 
 @pytest.mark.parametrize(
     ("point", "rtol"),
-    [(p, 1e-12) for p in POINTS]
+    [(p, 1e-11) for p in POINTS]
     + [((2e4, 1e4, 1.0, 1.0, 1.0, 0.0), 1e-5), ((1e5, 7e4, 1.0, 1.0, 0.0, 1.0), 1e-5)],
 )
 def test_float64_path_against_mpmath(point: tuple[float, ...], rtol: float) -> None:
@@ -279,7 +279,7 @@ def test_float64_path_against_mpmath(point: tuple[float, ...], rtol: float) -> N
     (the exact mode's upper mass) about 9 of float64's 16 digits cancel."""
     got = exact_observables(_arrays(point), K, chiral=False)["delta_amu_one_loop"]
     expected = float(exact_reference.delta_amu_one_loop(point, K))
-    assert float(got) == pytest.approx(expected, rel=rtol)
+    assert float(got) == pytest.approx(expected, rel=rtol, abs=0)
 
 
 def test_couplings_reduce_to_eq16() -> None:
