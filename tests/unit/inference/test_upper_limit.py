@@ -111,7 +111,7 @@ def test_without_refinement_the_limit_interpolates_inside_the_bracket(
     f_low, f_high = float(chi2(np.array(low))) - DELTA, float(chi2(np.array(high))) - DELTA
     expected = low + (high - low) * (-f_low) / (f_high - f_low)
     assert limit is not None
-    assert limit == pytest.approx(expected, rel=1e-12)
+    assert limit == pytest.approx(expected, rel=1e-12, abs=0)
     # Both profiles are convex: the chord crosses first, at most one grid step early.
     assert best <= low <= limit <= crossing + 1e-12
     assert crossing - limit <= high - low

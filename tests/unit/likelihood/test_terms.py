@@ -44,7 +44,7 @@ def test_smooth_bound_is_its_cut_at_the_bound(side: str) -> None:
     at = {"x": np.array([10.0])}
     assert term.chi2(at)[0] == pytest.approx(3.84, rel=1e-14)
     half_inside = {"x": np.array([10.0 + sign * 0.25])}  # half a width inside
-    assert term.chi2(half_inside)[0] == pytest.approx(3.84 / 4, rel=1e-12)
+    assert term.chi2(half_inside)[0] == pytest.approx(3.84 / 4, rel=1e-12, abs=0)
     one_inside = {"x": np.array([10.0 + sign * 0.5, 10.0 + sign * 3.0])}
     np.testing.assert_array_equal(term.chi2(one_inside), [0.0, 0.0])
     beyond = {"x": np.array([10.0 - sign * 1.0])}  # two widths beyond: 3.84 (1 + 2)^2
@@ -82,7 +82,7 @@ def test_eq_18_comes_out_of_the_paper_tau_rule() -> None:
     assert isinstance(rule, SmoothBound)
     # The rule by hand: SM pull (0.9726 - 0.9762)/0.0028; the cut 2 sigma beyond it.
     by_hand = 0.9762 - (abs(0.9726 - 0.9762) / 0.0028 + 2.0) * 0.0028
-    assert rule.bound == pytest.approx(by_hand, rel=1e-12)
+    assert rule.bound == pytest.approx(by_hand, rel=1e-12, abs=0)
     # The paper quotes 5.7e-3 (eq. 18); the rule gives 5.77e-3, so it truncated.
     assert _mixing_bound_from_R_tau(rule.bound) == pytest.approx(5.7e-3, abs=0.1e-3)
 
