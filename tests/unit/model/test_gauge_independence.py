@@ -4,7 +4,7 @@ The reference (tests/feynman_gauge_reference.py) builds each Feynman-gauge diagr
 Feynman rules with explicit gamma matrices and integrates it by quadrature: the W or Z loop
 with -g propagators, the Goldstone loop at the vector's mass, and for the W the two gamma W G
 diagrams. Their sum must equal g2fit's unitary-gauge result (Leveille's integrands) for any
-couplings, up to the O(m_mu^2/M^2) that g2fit neglects (~1e-6 here, against tolerances of
+couplings, up to the O(m_mu^2/M^2) that g2fit neglects (<= 5e-6 here, against a tolerance of
 2e-5; every diagram is over 100 times that).
 """
 
