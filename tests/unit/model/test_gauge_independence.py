@@ -18,7 +18,7 @@ from feynman_gauge_reference import FeynmanGaugeLoop, Kinematics
 
 from g2fit.model.constants import DEFAULT_CONSTANTS as K
 from g2fit.model.exact import _loops
-from g2fit.model.mass_basis import mass_basis
+from g2fit.model.mass_basis import MassBasis, mass_basis
 from g2fit.model.one_loop import loop_parts
 
 RTOL = 2e-5
@@ -137,23 +137,24 @@ def test_model_in_feynman_gauge(point: tuple[float, ...]) -> None:
     """Delta a_mu at a model point, every mass eigenstate's W, Z and h loops in Feynman gauge
     (Goldstones from the Ward identity), minus the SM, equals the exact mode's sum."""
 
+    def basis(model: tuple[float, ...]) -> MassBasis:
+        m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = (np.array(p) for p in model)
+        return mass_basis((m_L, m_S, Y_L, Y_R, Y_V, Y_Vp), K)
+
     def feynman(model: tuple[float, ...]) -> float:
-        basis = mass_basis(tuple(np.array(p) for p in model), K)  # type: ignore[arg-type]
+        states = basis(model)
         total = 0.0
         for (c_L, c_R), masses, M, diagrams in (
-            (basis.W, basis.neutral_masses, K.m_W, _feynman_w),
-            (basis.Z, basis.charged_masses, K.m_Z, _feynman_z),
+            (states.W, states.neutral_masses, K.m_W, _feynman_w),
+            (states.Z, states.charged_masses, K.m_Z, _feynman_z),
         ):
             for i in range(masses.shape[-1]):
                 total += diagrams(_loop(c_L[i], c_R[i], masses[i], M))
         for i in range(2):
-            higgs = _loop(0.0, 0.0, basis.charged_masses[i], K.m_h)
-            total += higgs.scalar_neutral((basis.h[0][i], basis.h[1][i]))
+            higgs = _loop(0.0, 0.0, states.charged_masses[i], K.m_h)
+            total += higgs.scalar_neutral((states.h[0][i], states.h[1][i]))
         return total
 
     sm_point = point[:2] + (0.0,) * 4
-    expected = float(
-        _loops(mass_basis(tuple(np.array(p) for p in point), K), K)  # type: ignore[arg-type]
-        - _loops(mass_basis(tuple(np.array(p) for p in sm_point), K), K)  # type: ignore[arg-type]
-    )
+    expected = float(_loops(basis(point), K) - _loops(basis(sm_point), K))
     assert feynman(point) - feynman(sm_point) == pytest.approx(expected, rel=RTOL, abs=0)
