@@ -142,23 +142,107 @@ def case_mcmc(scenario: str = "paper-2021") -> dict[str, Any]:
     from g2fit.jobs.mcmc import default_settings, run_mcmc
     from g2fit.likelihood.scenario import load_scenario
 
-    settings = default_settings(progress=False)
+    loaded = load_scenario(scenario)
+    settings = default_settings(progress=False, steps=loaded.mcmc_steps)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        result = run_mcmc(load_scenario(scenario), Path(folder), settings)
+        result = run_mcmc(loaded, Path(folder), settings)
         seconds = time.perf_counter() - start
-    ess = float(result.summary.loc[["m_L", "m_S", "Y_L", "Y_R"], "ess_bulk"].min())
+    # ESS as g2fit's convergence rule counts it: walkers x steps after burn-in / tau (worst
+    # parameter); arviz's bulk ESS treats the correlated walkers as independent chains.
+    parameters = [p.name for p in loaded.parameters]
+    tau = float(result.summary.loc[parameters, "tau_steps"].max())
+    ess = settings.run.walkers * (settings.run.steps - settings.burn) / tau
     evaluations = settings.run.walkers * settings.run.steps
     row = {
         "seconds": seconds,
-        "min_ess_bulk": ess,
+        "min_ess": ess,
         "min_ess_per_second": ess / seconds,
+        "tau_steps": tau,
         "likelihood_evaluations_per_second": evaluations / seconds,
-        "target": ">= 1000 ESS/s (worst parameter); ESS >= 4000 in <= 60 s",
-        "met": ess / seconds >= 1000 and ess >= 4000 and seconds <= 60,
+        "target": "<= 30 s",
+        "met": seconds <= 30,
     }
     if scenario != "paper-2021":  # the exact mode's target (issue 11)
         row.update(target="<= 60 s", met=seconds <= 60)
+    return row
+
+
+def case_nested(scenario: str = "paper-2021") -> dict[str, Any]:
+    """`g2fit mcmc --sampler nested` with its defaults, timed with its output files."""
+    from g2fit.inference.nested import NestedSettings
+    from g2fit.jobs.nested import run_nested_sampling
+    from g2fit.likelihood.scenario import load_scenario
+
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        _, evidence = run_nested_sampling(
+            load_scenario(scenario), Path(folder), NestedSettings(seed=0)
+        )
+        seconds = time.perf_counter() - start
+        from g2fit.io.posterior import run_attrs
+
+        ess = float(run_attrs(Path(folder))["effective_sample_size"])
+    return {
+        "seconds": seconds,
+        "min_ess": ess,
+        "min_ess_per_second": ess / seconds,
+        "log_evidence_error": evidence["log_evidence_error"],
+        "target": "<= 60 s",
+        "met": seconds <= 60,
+    }
+
+
+def case_trivial_gaussian() -> dict[str, Any]:
+    """emcee's own default (stretch move, vectorized) on a 4-D unit Gaussian, 128 walkers x
+    4000 steps: the ESS per second of a likelihood that costs nothing, beside g2fit's."""
+    import emcee
+
+    def log_prob(x: np.ndarray) -> np.ndarray:
+        return np.asarray(-0.5 * np.sum(x**2, axis=1))
+
+    walkers, steps = 128, 4000
+    sampler = emcee.EnsembleSampler(walkers, 4, log_prob, vectorize=True)
+    start_points = np.random.default_rng(0).normal(size=(walkers, 4))
+    start = time.perf_counter()
+    sampler.run_mcmc(start_points, steps)
+    seconds = time.perf_counter() - start
+    tau = float(np.max(sampler.get_autocorr_time(discard=steps // 4, quiet=True)))
+    ess = walkers * (steps - steps // 4) / tau
+    return {"seconds": seconds, "min_ess": ess, "min_ess_per_second": ess / seconds,
+            "tau_steps": tau}  # fmt: skip
+
+
+def case_move_spread() -> dict[str, Any]:
+    """Why the default moves: the run-to-run spread (4 seeds) of the posterior fraction with
+    m_L > 1500 GeV on paper-2021 (prior Monte Carlo: 0.026), default 128 x 4000 runs, with
+    differential evolution + snooker alone and with the prior move added (g2fit's default)."""
+    import emcee
+
+    from g2fit.inference.moves import LeanDEMove, PriorMove, SnookerMove
+    from g2fit.inference.sampler import initial_positions
+
+    likelihood = _likelihood()
+    mixtures = {
+        "de+snooker": lambda: [(LeanDEMove(), 0.8), (SnookerMove(), 0.2)],
+        "de+snooker+prior": lambda: [
+            (LeanDEMove(), 0.7),
+            (SnookerMove(), 0.2),
+            (PriorMove(*likelihood.bounds.T), 0.1),
+        ],
+    }
+    row: dict[str, Any] = {}
+    for name, mixture in mixtures.items():
+        fractions = []
+        for seed in range(4):
+            sampler = emcee.EnsembleSampler(
+                128, likelihood.ndim, likelihood.log_prob, vectorize=True, moves=mixture()
+            )
+            sampler.random_state = np.random.RandomState(seed).get_state()
+            sampler.run_mcmc(initial_positions(likelihood, 128, seed), 4000)
+            m_L = sampler.get_chain(discard=1000)[:, :, 0]
+            fractions.append(float(np.mean(m_L > np.log10(1500))))
+        row[name] = {"mean": float(np.mean(fractions)), "sd": float(np.std(fractions, ddof=1))}
     return row
 
 
@@ -268,7 +352,11 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "exact likelihood 1e4 points": lambda: case_exact_likelihood(10**4),
     "scalar loop vs vectorized": case_scalar_loop,
     "mcmc default": case_mcmc,
+    "mcmc default, current-free": lambda: case_mcmc("current-free-couplings"),
     "mcmc default, exact mode": lambda: case_mcmc("paper-2021-exact"),
+    "nested default": case_nested,
+    "emcee 4-D Gaussian": case_trivial_gaussian,
+    "mcmc moves, spread": case_move_spread,
     "plane 500x500": case_plane,
     "compare 1e5 samples": case_compare,
     "mcmc memory": case_mcmc_memory,
@@ -298,11 +386,17 @@ def _summary(name: str, row: dict[str, Any]) -> str:
             f"{row['vectorized_seconds_per_point'] * 1e9:.0f} ns vectorized: "
             f"{row['speedup']:.0f} x"
         )
-    if "min_ess_bulk" in row:
+    if "min_ess" in row:
+        extra = (
+            f", ln Z error {row['log_evidence_error']:.2f}" if "log_evidence_error" in row else ""
+        )
         return (
-            f"{row['seconds']:.1f} s, min bulk ESS {row['min_ess_bulk']:.0f}, "
-            f"{row['min_ess_per_second']:.0f} ESS/s, "
-            f"{row['likelihood_evaluations_per_second']:.3g} evaluations/s"
+            f"{row['seconds']:.1f} s, min ESS {row['min_ess']:.0f}, "
+            f"{row['min_ess_per_second']:.0f} ESS/s{extra}"
+        )
+    if "de+snooker" in row:
+        return ", ".join(
+            f"{name}: {r['mean']:.4f} sd {r['sd']:.4f}" for name, r in row.items() if "+" in name
         )
     if "grid_seconds" in row:
         return (

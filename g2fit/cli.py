@@ -33,9 +33,12 @@ def _constants_from(overrides: list[tuple[str, float]]) -> Constants:
         fail(f"argument --set: {error}")
 
 
-def default_output(scenario: str, futures: list[str], loops: str | None = None) -> Path:
-    """results/<scenario>[+<future>...][@exact]/: @exact when --loops exact is given."""
-    suffix = "@exact" if loops == "exact" else ""
+def default_output(
+    scenario: str, futures: list[str], loops: str | None = None, sampler: str = "emcee"
+) -> Path:
+    """results/<scenario>[+<future>...][@exact][@nested]/: @exact when --loops exact is
+    given, @nested for the nested sampler's run."""
+    suffix = ("@exact" if loops == "exact" else "") + ("@nested" if sampler == "nested" else "")
     return RESULTS / ("+".join([scenario, *futures]) + suffix)
 
 
@@ -83,7 +86,9 @@ def run_mcmc(args: argparse.Namespace) -> int:
     from g2fit.jobs.mcmc import run_mcmc as run
 
     scenario = _scenario(args)
-    out = args.out or default_output(args.scenario, args.futures, args.loops)
+    out = args.out or default_output(args.scenario, args.futures, args.loops, args.sampler)
+    if args.sampler == "nested":
+        return _run_nested(scenario, out, args)
     steps = args.steps or scenario.mcmc_steps or DEFAULT_STEPS
     settings = McmcSettings(
         RunSettings(seed=args.seed, walkers=args.walkers, steps=steps),
@@ -103,6 +108,36 @@ def run_mcmc(args: argparse.Namespace) -> int:
     if result.resumed_from:
         print(f"resumed from step {result.resumed_from} of {steps}")
     print(format_summary(result, [p.name for p in scenario.parameters]))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"written: {out / 'posterior.nc'}, {out / 'summary.csv'}, {out / 'corner.png'}")
+    return 0
+
+
+def _run_nested(scenario: Scenario, out: Path, args: argparse.Namespace) -> int:
+    from g2fit.inference.nested import NestedSettings
+    from g2fit.jobs.mcmc import format_summary
+    from g2fit.jobs.nested import run_nested_sampling
+
+    for given, option in ((args.steps, "--steps"), (args.burn, "--burn")):
+        if given is not None:
+            fail(f"argument {option}: not an option of --sampler nested")
+    settings = NestedSettings(seed=args.seed, live_points=args.live_points)
+    try:
+        result, evidence = run_nested_sampling(scenario, out, settings)
+    except KeyboardInterrupt:
+        print(
+            f"g2fit: interrupted; the points in {out / 'checkpoint-nested'} are kept: "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    print(format_summary(result, [p.name for p in scenario.parameters]))
+    print(
+        f"ln Z = {evidence['log_evidence']:.3f} +- {evidence['log_evidence_error']:.3f}, "
+        f"ln L_SM = {evidence['log_likelihood_sm']:.3f}, "
+        f"ln B (model vs SM) = {evidence['log_bayes_factor_vs_sm']:.3f}"
+    )
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"written: {out / 'posterior.nc'}, {out / 'summary.csv'}, {out / 'corner.png'}")
@@ -154,8 +189,16 @@ def run_compare(args: argparse.Namespace) -> int:
 
     if (args.posterior is None) == (args.scenarios is None):
         fail("give exactly one of --posterior RUN_DIR and --scenarios A,B,...")
+    if args.cross_check is not None and args.posterior is None:
+        fail("argument --cross-check: needs --posterior RUN_DIR")
     if args.posterior is not None:
-        report = run_exclusion(args.posterior, args.futures, args.out, fits=not args.no_fits)
+        report = run_exclusion(
+            args.posterior,
+            args.futures,
+            args.out,
+            fits=not args.no_fits,
+            cross_check=args.cross_check,
+        )
         print(report.table())
         _convergence_alarm({report.document["run"]: report.document["convergence"]})
         print(f"written: {', '.join(str(p) for p in report.paths)}")
@@ -166,6 +209,7 @@ def run_compare(args: argparse.Namespace) -> int:
         args.out or RESULTS / "comparison",
         RESULTS,
         progress=not args.no_progress,
+        nested=not args.no_nested,
         notify=lambda message: print(message, flush=True),
     )
     print(comparison.table)

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from g2fit import __version__
 from g2fit.cli_arguments import (
     MAX_GRID,
+    MAX_LIVE_POINTS,
     MAX_PROFILE_POINTS,
     MAX_STEPS,
     MAX_WALKERS,
@@ -23,7 +24,12 @@ from g2fit.cli_arguments import (
     seed,
 )
 from g2fit.errors import InputError
-from g2fit.jobs.defaults import DEFAULT_STEPS, DEFAULT_THIN, DEFAULT_WALKERS
+from g2fit.jobs.defaults import (
+    DEFAULT_LIVE_POINTS,
+    DEFAULT_STEPS,
+    DEFAULT_THIN,
+    DEFAULT_WALKERS,
+)
 from g2fit.model.observables import LOOPS
 
 EXIT_BAD_INPUT = 2
@@ -65,9 +71,11 @@ profile likelihoods of m_L and m_S with their one-sided 95% CL upper limits (Del
 fit and for the SM, and writes DIR/fit.json with every input."""
 
 MCMC_HELP = """\
-Sample the scenario's posterior with emcee (differential-evolution and snooker moves,
-vectorized) and write DIR/posterior.nc (arviz InferenceData), DIR/summary.csv and
-DIR/corner.png; load it with g2fit.load_posterior(DIR).
+Sample the scenario's posterior with emcee (differential-evolution, snooker and prior moves,
+vectorized), or with --sampler nested by nested sampling (UltraNest), which also gives the
+evidence ln Z and the Bayes factor against the SM. Writes DIR/posterior.nc (arviz
+InferenceData), DIR/summary.csv and DIR/corner.png; load it with g2fit.load_posterior(DIR).
+The nested run goes to results/SCENARIO@nested by default.
 
 Checkpoint and resume: the chain is checkpointed in DIR/checkpoint/ every 250 steps (each
 chunk written whole, with checksums). After Ctrl-C, a kill or a crash, run the same command
@@ -220,6 +228,18 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_THIN,
         help=f"keep every N-th step (default {DEFAULT_THIN})",
     )
+    parser.add_argument(
+        "--sampler",
+        choices=("emcee", "nested"),
+        default="emcee",
+        help="emcee (default) or nested sampling (UltraNest; also gives the evidence ln Z)",
+    )
+    parser.add_argument(
+        "--live-points",
+        type=integer(10, MAX_LIVE_POINTS),
+        default=DEFAULT_LIVE_POINTS,
+        help=f"live points of the nested sampler (default {DEFAULT_LIVE_POINTS})",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -286,6 +306,17 @@ def _add_compare(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder (default: the run folder; with --scenarios results/comparison)",
     )
+    parser.add_argument(
+        "--cross-check",
+        metavar="RUN_DIR|prior-mc",
+        help="with --posterior: compare it with another run of the same scenario (another "
+        "seed, or --sampler nested) or with plain Monte Carlo over the prior (prior-mc)",
+    )
+    parser.add_argument(
+        "--no-nested",
+        action="store_true",
+        help="with --scenarios: no nested runs (no evidence, no emcee-vs-nested cross-check)",
+    )
     parser.add_argument("--no-fits", action="store_true", help="skip the best fits with futures")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -298,7 +329,11 @@ COMMANDS = {
         _add_observables,
     ),
     "fit": ("best fit, profile likelihoods and 95%% CL upper mass limits", FIT_HELP, _add_fit),
-    "mcmc": ("sample the posterior with emcee (checkpointed, resumable)", MCMC_HELP, _add_mcmc),
+    "mcmc": (
+        "sample the posterior with emcee or nested sampling (checkpointed, resumable)",
+        MCMC_HELP,
+        _add_mcmc,
+    ),
     "plane": ("the paper's Fig. 5/6 (m_L, m_S) planes, with the grid", PLANE_HELP, _add_plane),
     "integrand": (
         "the paper's Fig. 2: the loop integrand of eq. 7 and its integral",

@@ -8,9 +8,8 @@ ends with the same samples as an uninterrupted run; a checkpoint whose walkers a
 cannot hold is refused. The run's identity is recorded before its first step. Ctrl-C or
 SIGTERM stops the run after the step in progress and checkpoints what was done.
 
-Moves: differential evolution (80 %) with the snooker update (20 %). On paper-2021 this gives
-an integrated autocorrelation time of ~25-30 steps against ~70 for emcee's default stretch
-move (benchmarks/run.py measures it).
+Moves (g2fit.inference.moves, each tested on targets with known answers): differential
+evolution (70 %), the snooker update (20 %) and independence draws from the prior (10 %).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit.errors import InputError
+from g2fit.inference.moves import LeanDEMove, PriorMove, SnookerMove
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 FloatArray = NDArray[np.float64]
@@ -40,38 +40,14 @@ _INITIAL_DRAWS = 50_000
 _LOG_PROB_RTOL = 1e-9
 
 
-class LeanDEMove(emcee.moves.DEMove):  # type: ignore[misc]
-    """emcee's DEMove with the same random draws and proposals, in memory linear in the
-    walkers: emcee builds all n (n - 1) ordered pairs of the complementary ensemble (16 n^2
-    bytes, 4 GB at 20000 walkers); this maps each drawn pair index to its pair directly."""
-
-    def get_proposal(
-        self, s: FloatArray, c: list[FloatArray], random: np.random.RandomState
-    ) -> tuple[FloatArray, FloatArray]:
-        complement = np.concatenate(c, axis=0)
-        ns = s.shape[0]
-        n = complement.shape[0]
-        half = n * (n - 1) // 2
-        index = np.asarray(random.choice(2 * half, size=ns, replace=True), dtype=np.int64)
-        # emcee's order: the lower triangle (row i > col j, row-major), then the same swapped.
-        swapped = index >= half
-        k = np.where(swapped, index - half, index)
-        row = ((1.0 + np.sqrt(1.0 + 8.0 * k)) / 2.0).astype(np.int64)
-        row -= row * (row - 1) // 2 > k
-        row += (row + 1) * row // 2 <= k
-        col = k - row * (row - 1) // 2
-        first, second = np.where(swapped, col, row), np.where(swapped, row, col)
-        diffs = complement[second] - complement[first]
-        gamma = self.g0 * (1 + self.sigma * random.randn(ns, 1))
-        return s + gamma * diffs, np.zeros(ns, dtype=np.float64)
+def moves(bounds: FloatArray) -> list[tuple[emcee.moves.Move, float]]:
+    """The proposal mixture for a prior box `bounds` (d, 2) of internal coordinates:
+    differential evolution 70 %, snooker 20 %, independence draws from the prior 10 %
+    (g2fit.inference.moves; chosen by measurement against plain Monte Carlo over the prior)."""
+    return [(LeanDEMove(), 0.7), (SnookerMove(), 0.2), (PriorMove(*bounds.T), 0.1)]
 
 
-def moves() -> list[tuple[emcee.moves.Move, float]]:
-    """The proposal mixture: differential evolution 80 %, snooker 20 % (emcee's defaults)."""
-    return [(LeanDEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-
-
-def describe_moves(mixture: list[tuple[emcee.moves.Move, float]] | None = None) -> str:
+def describe_moves(mixture: list[tuple[emcee.moves.Move, float]]) -> str:
     """The moves as recorded in results and checkpoints, read off the move objects."""
 
     def settings(move: emcee.moves.Move) -> str:
@@ -79,8 +55,7 @@ def describe_moves(mixture: list[tuple[emcee.moves.Move, float]] | None = None) 
         return ", ".join(f"{k}={v!r}" for k, v in sorted(public.items()))
 
     return " + ".join(
-        f"{type(move).__name__}({settings(move)}) x {weight}"
-        for move, weight in (mixture or moves())
+        f"{type(move).__name__}({settings(move)}) x {weight}" for move, weight in mixture
     )
 
 
@@ -112,7 +87,7 @@ def fingerprint(likelihood: GlobalLikelihood, settings: RunSettings) -> dict[str
         "likelihood_sha256": likelihood.sha256(),
         "seed": settings.seed,
         "walkers": settings.walkers,
-        "moves": describe_moves(),
+        "moves": describe_moves(moves(likelihood.bounds)),
     }
 
 
@@ -231,7 +206,7 @@ def run_chain(
         likelihood.ndim,
         likelihood.log_prob,
         vectorize=True,
-        moves=moves(),
+        moves=moves(likelihood.bounds),
         backend=checkpoint,
     )
     resumed_from = done

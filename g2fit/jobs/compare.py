@@ -14,6 +14,7 @@ from scipy import stats
 
 from g2fit.config.scenarios import future_names, future_term_names
 from g2fit.errors import InputError
+from g2fit.inference.crosscheck import effective_size
 from g2fit.inference.exclusion import (
     EXCLUSION_DELTA_CHI2,
     excluded,
@@ -21,7 +22,7 @@ from g2fit.inference.exclusion import (
     summarize_exclusion,
 )
 from g2fit.io.files import json_text, owned_folder, prepare_output_folder, write_files
-from g2fit.io.posterior import effective_sample_size, load_posterior, run_attrs
+from g2fit.io.posterior import load_posterior, run_attrs
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term, terms_on
@@ -133,27 +134,40 @@ def lhc_decay_assumption(point: dict[str, np.ndarray], constants: Constants) -> 
     }
 
 
+def point_of(frame: Any, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The six model parameters of every sample of a posterior frame (GeV)."""
+    n = len(frame)
+    return {
+        p: frame[p].to_numpy() if p in frame else np.full(n, scenario.fixed[p])
+        for p in MODEL_PARAMETERS
+    }
+
+
+def excluded_flags(
+    scenario: Scenario, point: dict[str, np.ndarray], futures: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The observables at the points, and for each future whether it excludes each point."""
+    likelihood = GlobalLikelihood(scenario)
+    obs = likelihood.observables_at(point)
+    sm = likelihood.sm_observables()
+    return obs, {f: excluded(future_terms(scenario, f), obs, sm) for f in futures}
+
+
 def exclusion_summary(
     run: Path, futures: list[str] | None = None, *, fits: bool = True
 ) -> dict[str, Any]:
     """For each future (and lepton-colliders, all): the excluded fraction of the posterior."""
     names = check_futures(list(futures or DEFAULT_FUTURES))
     scenario, attrs = scenario_of_run(run)
-    likelihood = GlobalLikelihood(scenario)
     frame = load_posterior(run)
-    n = len(frame)
-    point = {
-        p: frame[p].to_numpy() if p in frame else np.full(n, scenario.fixed[p])
-        for p in MODEL_PARAMETERS
-    }
-    obs = likelihood.observables_at(point)
-    sm = likelihood.sm_observables()
+    point = point_of(frame, scenario)
+    obs, flags_of = excluded_flags(scenario, point, names)
     natural = natural_mask(obs)
     shape = (frame["chain"].max() + 1, frame["draw"].max() + 1)
     results: dict[str, Any] = {}
     for future in names:
-        flags = excluded(future_terms(scenario, future), obs, sm)
-        n_eff = effective_sample_size(flags.reshape(shape))
+        flags = flags_of[future]
+        n_eff = effective_size(flags.reshape(shape).astype(float))
         entry: dict[str, Any] = dataclasses.asdict(summarize_exclusion(flags, natural, n_eff))
         entry["n_eff"] = n_eff
         entry["terms"] = future_term_names(future)
@@ -214,6 +228,10 @@ def format_exclusion(document: dict[str, Any]) -> str:
             f"{name:<18} {r['excluded_fraction']:>9.3f} ± {r['mc_error']:.3f} {natural:>17} {fit}"
         )
     lines.append(f"test: {document['test']}")
+    if "cross_check" in document:
+        from g2fit.inference.crosscheck import format_cross_check
+
+        lines.append(format_cross_check(document["cross_check"]))
     lhc = document["lhc_decay_assumption"]
     lines.append(
         "LHC doublet searches assume E, N -> SM lepton + boson: BR below "
@@ -235,15 +253,25 @@ class ExclusionReport:
 
 
 def run_exclusion(
-    run: Path, futures: list[str] | None, out: Path | None, *, fits: bool = True
+    run: Path,
+    futures: list[str] | None,
+    out: Path | None,
+    *,
+    fits: bool = True,
+    cross_check: str | None = None,
 ) -> ExclusionReport:
     """The exclusion summary of the posterior in RUN, written to OUT (default RUN) as
-    exclusion.json and exclusion.csv; OUT is locked meanwhile."""
-    check_futures(list(futures or DEFAULT_FUTURES))
+    exclusion.json and exclusion.csv; OUT is locked meanwhile. With `cross_check` (a run
+    folder or prior-mc), the comparison of RUN's posterior with that engine's is added."""
+    names = check_futures(list(futures or DEFAULT_FUTURES))
     run_attrs(run)  # a g2fit run, before anything is written
     folder = prepare_output_folder(out or run)
     with owned_folder(folder):
         document = exclusion_summary(run, futures, fits=fits)
+        if cross_check is not None:
+            from g2fit.jobs.cross_check import cross_check as check
+
+            document["cross_check"] = check(run, cross_check, names)
         paths = (folder / "exclusion.json", folder / "exclusion.csv")
         write_files([(paths[0], json_text(document)), (paths[1], exclusion_csv(document))])
     return ExclusionReport(document, paths)

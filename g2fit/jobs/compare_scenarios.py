@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from g2fit.inference.nested import NestedSettings
 from g2fit.io.figures import comparison_figure
 from g2fit.io.files import (
     FIT_FILE,
@@ -19,10 +20,12 @@ from g2fit.io.files import (
     write_files,
     write_json,
 )
-from g2fit.io.posterior import load_posterior
+from g2fit.io.posterior import load_posterior, run_attrs
 from g2fit.jobs.compare import DEFAULT_FUTURES, TEST, check_futures, exclusion_summary
+from g2fit.jobs.cross_check import cross_check
 from g2fit.jobs.fit import fit_scenario
 from g2fit.jobs.mcmc import default_settings, run_mcmc
+from g2fit.jobs.nested import EVIDENCE_KEYS, run_nested_sampling
 from g2fit.jobs.run_folder import check_folder_results, read_fit
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario
@@ -39,13 +42,16 @@ def compare_scenarios(
     results: Path,
     *,
     progress: bool = True,
+    nested: bool = True,
     notify: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """paper-2021, current, current-lattice (or any list) side by side; runs what is missing
-    in RESULTS/SCENARIO (mcmc and fit with their defaults), saying so through `notify`.
+    in RESULTS/SCENARIO (mcmc and fit with their defaults) and, with `nested`, in
+    RESULTS/SCENARIO@nested (mcmc --sampler nested), saying so through `notify`.
 
     For each scenario: posterior intervals of m_L, m_S and Y_L Y_R, the fit's 95 % CL upper
-    mass limits, and the excluded fraction of its posterior for every future.
+    mass limits, and the excluded fraction of its posterior for every future; with `nested`,
+    the evidence (ln Z, ln B against the SM) and the cross-check of emcee against nested.
     """
     scenarios = [load_scenario(name) for name in names]  # fail on a bad name before running
     check_futures(list(futures or DEFAULT_FUTURES))
@@ -62,7 +68,33 @@ def compare_scenarios(
                 notify(f"{scenario.name}: no fit in {run}; running g2fit fit")
                 write_json(run / FIT_FILE, fit_scenario(scenario))
         rows[scenario.name] = _scenario_row(scenario, run, futures)
+        if nested:
+            rows[scenario.name].update(_nested_columns(scenario, run, results, futures, notify))
     return {"test": TEST, "scenarios": rows}
+
+
+def _nested_columns(
+    scenario: Scenario,
+    run: Path,
+    results: Path,
+    futures: list[str] | None,
+    notify: Callable[[str], None],
+) -> dict[str, Any]:
+    """The evidence from the scenario's nested run (run where missing), and the cross-check
+    of the emcee posterior in `run` against it."""
+    nested_run = prepare_output_folder(results / f"{scenario.name}@nested")
+    if not (nested_run / POSTERIOR_FILE).exists():
+        notify(f"{scenario.name}: no nested posterior in {nested_run}; running it")
+        run_nested_sampling(scenario, nested_run, NestedSettings(seed=0))
+    attrs = run_attrs(nested_run)
+    check = cross_check(run, str(nested_run), check_futures(list(futures or DEFAULT_FUTURES)))
+    return {
+        "nested_run": str(nested_run),
+        "evidence": {key: attrs[key] for key in EVIDENCE_KEYS},
+        "cross_check": {
+            key: check[key] for key in ("a", "b", "max_abs_z", "family_p_value", "agree", "rule")
+        },
+    }
 
 
 def _scenario_row(scenario: Scenario, run: Path, futures: list[str] | None) -> dict[str, Any]:
@@ -89,11 +121,13 @@ def format_comparison(document: dict[str, Any]) -> str:
     """A markdown table, one row per scenario."""
     rows = document["scenarios"]
     futures = list(next(iter(rows.values()))["excluded_fraction"])
+    nested = all("evidence" in r for r in rows.values())
+    extra = ["ln B vs SM", "emcee vs nested"] if nested else []
     header = (
         "| scenario | m_L [GeV] | m_S [GeV] | Y_L Y_R | m_L, m_S < (95% CL) | "
-        "chi2_SM - chi2_min | " + " | ".join(f"excl. {f}" for f in futures) + " |"
+        "chi2_SM - chi2_min | " + " | ".join([*extra, *(f"excl. {f}" for f in futures)]) + " |"
     )
-    lines = [header, "|" + " --- |" * (6 + len(futures))]
+    lines = [header, "|" + " --- |" * (6 + len(extra) + len(futures))]
 
     def interval(r: dict[str, float], fmt: str) -> str:
         return f"{r['median']:{fmt}} [{r['low95']:{fmt}}, {r['high95']:{fmt}}]"
@@ -104,11 +138,27 @@ def format_comparison(document: dict[str, Any]) -> str:
         limits = ", ".join(
             "none" if v is None else f"{v:.0f}" for v in r["upper_limits_95"].values()
         )
-        excl = " | ".join(f"{r['excluded_fraction'][f]:.2f}" for f in futures)
+        cells = [f"{r['excluded_fraction'][f]:.2f}" for f in futures]
+        if nested:
+            evidence, check = r["evidence"], r["cross_check"]
+            verdict = "agree" if check["agree"] else "DISAGREE"
+            cells[:0] = [
+                f"{evidence['log_bayes_factor_vs_sm']:+.1f} ± {evidence['log_evidence_error']:.1f}",
+                f"{verdict} (max z {check['max_abs_z']:.1f})",
+            ]
         lines.append(
             f"| {label} | {interval(r['m_L'], '.0f')} | {interval(r['m_S'], '.0f')} | "
             f"{interval(r['YL_YR'], '.2f')} | {limits} | {r['chi2_sm'] - r['chi2_min']:.1f} | "
-            f"{excl} |"
+            f"{' | '.join(cells)} |"
+        )
+    disagreeing = [
+        n for n, r in rows.items() if "cross_check" in r and not r["cross_check"]["agree"]
+    ]
+    if disagreeing:
+        lines.append("")
+        lines.append(
+            f"WARNING: emcee and nested sampling disagree on {', '.join(disagreeing)}: one of "
+            "the two posteriors is wrong or too short (see comparison.json's cross_check)."
         )
     if unconverged:
         lines.append("")
@@ -135,6 +185,7 @@ def run_comparison(
     results: Path,
     *,
     progress: bool = True,
+    nested: bool = True,
     notify: Callable[[str], None] = print,
 ) -> ComparisonReport:
     """Compare the scenarios; write comparison.json, .md and .png into OUT (locked meanwhile)."""
@@ -143,7 +194,9 @@ def run_comparison(
         load_scenario(name)
     prepare_output_folder(out)
     with owned_folder(out):
-        document = compare_scenarios(names, futures, results, progress=progress, notify=notify)
+        document = compare_scenarios(
+            names, futures, results, progress=progress, nested=nested, notify=notify
+        )
         table = format_comparison(document)
         paths = tuple(out / f"comparison.{kind}" for kind in ("json", "md", "png"))
         contents: list[str | bytes] = [

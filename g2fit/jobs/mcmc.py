@@ -21,6 +21,7 @@ from g2fit.inference.sampler import (
     describe_moves,
     fingerprint,
     integrated_time,
+    moves,
     run_chain,
 )
 from g2fit.io.checkpoint import Checkpoint
@@ -138,7 +139,7 @@ def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
     )
 
 
-def _best_fit_truths(out: Path) -> dict[str, float] | None:
+def best_fit_truths(out: Path) -> dict[str, float] | None:
     path = out / FIT_FILE
     if not path.exists():
         return None
@@ -180,7 +181,7 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
     identity = fingerprint(likelihood, run)
     with owned_folder(prepare_output_folder(out)):
         check_folder_results(out, likelihood, fingerprint=identity)
-        truths = _best_fit_truths(out)
+        truths = best_fit_truths(out)
         checkpoint = Checkpoint(out / "checkpoint")
         done = checkpoint.check_compatible(identity, run.steps)
         bar = _progress_bar(run.steps, done, settings.progress)
@@ -194,6 +195,25 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
     return McmcResult(summary, found, chain.resumed_from, out)
 
 
+def common_attrs(likelihood: GlobalLikelihood, seed: int) -> dict[str, Any]:
+    """The posterior attributes every engine records: scenario, inputs, seed, versions."""
+    scenario = likelihood.scenario
+    return {
+        "g2fit_version": __version__,
+        "scenario": scenario.name,
+        "futures": list(scenario.futures),
+        "description": scenario.description,
+        "parameters": list(likelihood.names),
+        "seed": seed,
+        "inputs": likelihood.describe(),
+        "measurements": scenario.measurements,
+        "constants": scenario.constants.as_dict(),
+        "loops": scenario.loops,
+        "chi2_sm": likelihood.chi2_sm(),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
 def _result_files(
     likelihood: GlobalLikelihood,
     chain: Chain,
@@ -203,7 +223,7 @@ def _result_files(
 ) -> tuple[dict[str, bytes], pd.DataFrame, list[str]]:
     """summary.csv, corner.png and posterior.nc of a finished chain, in memory, with the
     summary table and the convergence warnings."""
-    run, scenario = settings.run, likelihood.scenario
+    run = settings.run
     after_burn = chain.positions[settings.burn :]
     kept = after_burn[:: settings.thin]
     kept_log_prob = chain.log_prob[settings.burn :][:: settings.thin]
@@ -215,41 +235,44 @@ def _result_files(
     accepted = moved[settings.burn :]
     acceptance = float(accepted.mean())
     attrs = {
-        "g2fit_version": __version__,
-        "scenario": scenario.name,
-        "futures": list(scenario.futures),
-        "description": scenario.description,
-        "parameters": list(likelihood.names),
-        "seed": run.seed,
+        **common_attrs(likelihood, run.seed),
         "walkers": run.walkers,
         "steps": run.steps,
         "burn": settings.burn,
         "thin": settings.thin,
-        "moves": describe_moves(),
+        "sampler": "emcee",
+        "moves": describe_moves(moves(likelihood.bounds)),
         "fingerprint": identity,
         "tau_steps": tau,
         "acceptance_fraction": acceptance,
-        "inputs": likelihood.describe(),
-        "measurements": scenario.measurements,
-        "constants": scenario.constants.as_dict(),
-        "loops": scenario.loops,
-        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     idata = build_inference_data(likelihood, kept, kept_log_prob, accepted[:: settings.thin], attrs)
     summary = summarize(idata, list(likelihood.names), tau, acceptance)
     found = convergence_warnings(summary, list(likelihood.names), run.walkers, after_burn.shape[0])
     convergence = {"converged": not found, "warnings": found, "rule": CONVERGENCE_RULE}
+    files = posterior_files(likelihood, idata, summary, convergence, truths)
+    return files, summary, found
+
+
+def posterior_files(
+    likelihood: GlobalLikelihood,
+    idata: Any,
+    summary: pd.DataFrame,
+    convergence: dict[str, Any],
+    truths: dict[str, float] | None,
+) -> dict[str, bytes]:
+    """summary.csv, corner.png, posterior.nc and its digest of a run's InferenceData, with
+    its convergence verdict recorded in the posterior's attrs."""
     idata["posterior"].attrs["convergence"] = json.dumps(convergence)
     samples = {name: idata["posterior"][name].values.ravel() for name in likelihood.names}
-    title = f"{scenario.name}: {kept.shape[0] * kept.shape[1]} samples"
+    title = f"{likelihood.scenario.name}: {samples[likelihood.names[0]].size} samples"
     posterior = inference_data_bytes(idata)
-    files = {
+    return {
         "summary.csv": summary.to_csv(float_format="%.8g").encode(),
         "corner.png": corner_plot(samples, truths, title),
         digest_name(POSTERIOR_FILE): digest_text(posterior),
         POSTERIOR_FILE: posterior,
     }
-    return files, summary, found
 
 
 def format_summary(result: McmcResult, parameters: list[str]) -> str:
@@ -270,5 +293,6 @@ def format_summary(result: McmcResult, parameters: list[str]) -> str:
             f"{r['ess_bulk']:>8.0f} {r['ess_tail']:>8.0f} "
             + (f"{r['tau_steps']:>6.1f}" if np.isfinite(r["tau_steps"]) else f"{'':>6}")
         )
-    lines.append(f"acceptance fraction {frame['acceptance'].iloc[0]:.3f}")
+    if np.isfinite(frame["acceptance"].iloc[0]):
+        lines.append(f"acceptance fraction {frame['acceptance'].iloc[0]:.3f}")
     return "\n".join(lines)
