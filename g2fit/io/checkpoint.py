@@ -159,8 +159,15 @@ class Checkpoint(emcee.backends.Backend):  # type: ignore[misc]
                 found[int(match.group(1))] = path
         return [found[start] for start in sorted(found)]
 
+    def _check_folder(self) -> None:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise InputError(
+                f"{self.folder}: not a folder; a run keeps its checkpoint there: move it away"
+            )
+
     def check_compatible(self, identity: dict[str, Any], steps: int) -> int:
         """Steps already done by a compatible checkpoint (0 if none); refuse any other."""
+        self._check_folder()
         run_file = self.folder / "run.json"
         if not run_file.exists():
             if self.chunks():
@@ -223,6 +230,7 @@ class Checkpoint(emcee.backends.Backend):  # type: ignore[misc]
         """Record the run's identity before its first step (a compatible run.json stays);
         from now on a chunk file is written every `chunk` steps."""
         self.chunk = chunk
+        self._check_folder()
         self.folder.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.folder)
         if not (self.folder / "run.json").exists():

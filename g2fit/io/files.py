@@ -7,18 +7,21 @@ all or nothing: the temporaries first, then a journal listing the renames, then 
 a process killed among the renames leaves the journal, and the next g2fit process to use the
 folder completes them (`tidy`), so the folder holds the old set or the new one, never a mix.
 A run folder is owned by one g2fit process at a time (an OS lock that the kernel releases
-however the process ends), and temporaries and journals carry their writer's process id, so
-those of dead processes can be told from a live writer's.
+however the process ends). Temporaries and journals carry a g2fit marker and their writer's
+process id and start time, so that those of dead processes can be told from a live writer's
+(also when a new process got the id) and from the user's own files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import io
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,10 +33,29 @@ LOCK_FILE = ".g2fit.lock"
 #: The results of `fit` and `mcmc` in a run folder.
 FIT_FILE = "fit.json"
 POSTERIOR_FILE = "posterior.nc"
-#: .NAME.PID.TOKEN.tmp (write_atomic), and .NAME.PID.tmp of earlier versions.
-_TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)(\.\w+)?\.tmp$")
-#: .g2fit-renames.PID.json: the renames of a set of files that PID is putting in place.
-_JOURNAL = re.compile(r"^\.g2fit-renames\.(?P<pid>\d+)\.json$")
+#: The results of a run folder (mcmc, fit, compare): the figure commands never write these.
+RESULT_FILES = frozenset(
+    {
+        POSTERIOR_FILE,
+        f".{POSTERIOR_FILE}.sha256",
+        "summary.csv",
+        "corner.png",
+        FIT_FILE,
+        "exclusion.json",
+        "exclusion.csv",
+        "comparison.json",
+        "comparison.md",
+        "comparison.png",
+    }
+)
+#: A writer: its process id and, where /proc tells it, its start time (PID-START).
+_WRITER = r"(?P<pid>\d+)(?:-(?P<start>\d+))?"
+#: .NAME.g2fit-WRITER.TOKEN.tmp: a temporary of write_atomic or write_files.
+_TEMPORARY = re.compile(rf"^\..+\.g2fit-{_WRITER}\.\w+\.tmp$")
+#: .g2fit-renames.WRITER.json: the renames of a set of files that WRITER is putting in place.
+_JOURNAL = re.compile(rf"^\.g2fit-renames\.{_WRITER}\.json$")
+#: A lock file holds its holder's process id, padded to this many bytes.
+_LOCK_RECORD = 32
 #: Folders whose lock this process holds, with the lock file's descriptor and nesting depth.
 _held: dict[Path, list[int]] = {}
 
@@ -54,10 +76,15 @@ def prepare_output_folder(folder: Path) -> Path:
 
 def check_png_target(out: Path, also: tuple[Path, ...] = ()) -> None:
     """`--out` must name a .png file, and neither it nor the files written beside it
-    (`also`) may be a folder."""
+    (`also`) may be a folder or bear the name of a run's result (RESULT_FILES)."""
     if out.suffix != ".png":
         raise InputError(f"argument --out: must name a .png file, got {str(out)!r}")
     for path in (out, *also):
+        if path.name in RESULT_FILES:
+            raise InputError(
+                f"argument --out: {path} is the name of a run's result file, which this "
+                "command never writes; choose another name"
+            )
         if path.is_dir():
             raise InputError(
                 f"argument --out: {path} is a folder; the output needs a file name there"
@@ -66,10 +93,38 @@ def check_png_target(out: Path, also: tuple[Path, ...] = ()) -> None:
 
 def _lock_holder(descriptor: int) -> str:
     try:
-        text = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+        text = os.pread(descriptor, _LOCK_RECORD, 0).decode(errors="replace").strip()
     except OSError:
         return "another process"
     return f"process {text}" if text.isdigit() else "another process"
+
+
+def _open_lock(folder: Path) -> int:
+    """FOLDER/.g2fit.lock opened (created if missing) without following a link; refused
+    unless it is a regular file holding nothing or a process id (a link planted there must
+    not lead g2fit to write into another file)."""
+    path = folder / LOCK_FILE
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _not_a_lock(path, "a symbolic link") from None
+        raise InputError(f"{folder}: cannot create its lock file ({error.strerror})") from None
+    regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+    text = os.pread(descriptor, _LOCK_RECORD + 1, 0) if regular else b""
+    if not regular or len(text) > _LOCK_RECORD or not _is_pid(text):
+        os.close(descriptor)
+        raise _not_a_lock(path, "it holds other data" if regular else "not a regular file")
+    return descriptor
+
+
+def _not_a_lock(path: Path, what: str) -> InputError:
+    return InputError(f"{path}: not a g2fit lock file ({what}); remove it")
+
+
+def _is_pid(text: bytes) -> bool:
+    """Nothing but digits and blanks (a holder may be writing its id as this is read)."""
+    return not text.translate(None, b"0123456789 \n")
 
 
 @contextlib.contextmanager
@@ -85,10 +140,7 @@ def owned_folder(folder: Path) -> Iterator[Path]:
         finally:
             _held[key][1] -= 1
         return
-    try:
-        descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as error:
-        raise InputError(f"{folder}: cannot create its lock file ({error.strerror})") from None
+    descriptor = _open_lock(folder)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -98,9 +150,8 @@ def owned_folder(folder: Path) -> Iterator[Path]:
             f"{folder} is in use by another g2fit run ({holder}); wait for it to end or "
             "choose another --out"
         ) from None
-    with contextlib.suppress(OSError):
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    with contextlib.suppress(OSError):  # the whole record: no truncation, no stale digits
+        os.pwrite(descriptor, f"{os.getpid()}".ljust(_LOCK_RECORD - 1).encode() + b"\n", 0)
     _held[key] = [descriptor, 1]
     try:
         tidy(folder)
@@ -110,16 +161,45 @@ def owned_folder(folder: Path) -> Iterator[Path]:
         os.close(descriptor)  # releases the lock
 
 
-def _alive(pid: int) -> bool:
+def _start_time(pid: int) -> str | None:
+    """When process `pid` started (clock ticks after boot, /proc/PID/stat); None if unknown."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rpartition(")")[2].split()  # after the command name, which may hold spaces
+    return fields[19] if len(fields) > 19 else None
+
+
+def _writer() -> str:
+    """This process as a writer of temporaries and journals: PID-START, or PID alone."""
+    pid = os.getpid()
+    start = _start_time(pid)
+    return f"{pid}-{start}" if start else str(pid)
+
+
+def _runs(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if pid <= 0:  # os.kill would signal a process group
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True
     return True
+
+
+def _alive(match: re.Match[str]) -> bool:
+    """Whether the writer named in a temporary's or journal's name still runs: a process with
+    its id that started at another time (the id was reused) is not the writer."""
+    pid = int(match.group("pid"))
+    if not _runs(pid):
+        return False
+    recorded, now = match.group("start"), _start_time(pid)
+    return recorded is None or now is None or recorded == now
 
 
 def complete_interrupted_writes(folder: Path) -> list[Path]:
@@ -130,18 +210,66 @@ def complete_interrupted_writes(folder: Path) -> list[Path]:
         return completed
     for journal in sorted(folder.iterdir()):
         match = _JOURNAL.match(journal.name)
-        if not match or _alive(int(match.group("pid"))):
+        if not match or _alive(match):
             continue
-        try:
-            renames = json.loads(journal.read_text())["renames"]
-            for temporary, target in renames:
-                if (folder / temporary).exists():
-                    os.replace(folder / temporary, folder / target)
-                    completed.append(folder / target)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a journal that cannot be followed: its temporaries go as stale ones
+        for temporary, target in _journal_renames(journal) or []:
+            if _complete(journal, folder / temporary, folder / target):
+                completed.append(folder / target)
         journal.unlink(missing_ok=True)
     return completed
+
+
+def _complete(journal: Path, temporary: Path, target: Path) -> bool:
+    """One rename of an interrupted set, False if made already (by an earlier attempt or
+    another process); if it fails, the journal stays (the set is mixed)."""
+    try:
+        os.replace(temporary, target)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise OutputError(
+            f"cannot complete the interrupted write of {target} recorded in {journal.name}: "
+            f"{error.strerror or error}; the set of files beside it is incomplete"
+        ) from None
+    return True
+
+
+def _damaged_journal(journal: Path, reason: str) -> InputError:
+    return InputError(
+        f"{journal}: damaged rename journal ({reason}); nothing was moved: check the files "
+        f"beside it, then delete it"
+    )
+
+
+def _journal_renames(journal: Path) -> list[tuple[str, str]] | None:
+    """The (temporary, target) names a journal records, each a plain name in its folder, a
+    temporary beside its target; None if the journal is gone (completed by another process)."""
+    try:
+        text = journal.read_text()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise _damaged_journal(journal, f"cannot be read: {error}") from None
+    try:
+        renames = json.loads(text)["renames"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise _damaged_journal(journal, "not a list of renames") from None
+    if not isinstance(renames, list) or not all(_journaled(entry) for entry in renames):
+        raise _damaged_journal(journal, "a rename that is not from a temporary beside its file")
+    return [(temporary, target) for temporary, target in renames]
+
+
+def _journaled(entry: Any) -> bool:
+    """Whether a journal's entry is [.TARGET.....tmp, TARGET], both plain names."""
+    if not isinstance(entry, list) or len(entry) != 2:
+        return False
+    temporary, target = entry
+    names = (temporary, target)
+    if not all(isinstance(n, str) and n not in ("", ".", "..") for n in names):
+        return False
+    if any("/" in n or "\0" in n for n in names):
+        return False
+    return bool(temporary.startswith(f".{target}.") and temporary.endswith(".tmp"))
 
 
 def tidy(folder: Path) -> None:
@@ -152,13 +280,13 @@ def tidy(folder: Path) -> None:
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Delete the temporaries in `folder` left by processes that no longer run."""
+    """Delete the temporaries g2fit made in `folder` whose writers no longer run."""
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for path in folder.iterdir():
         match = _TEMPORARY.match(path.name)
-        if match and not _alive(int(match.group("pid"))):
+        if match and not _alive(match):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
@@ -181,7 +309,7 @@ def _write_temporary(path: Path, data: bytes) -> Path:
     """`data` flushed to disk under a temporary name beside `path`; removed on any failure."""
     try:
         descriptor, name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+            dir=path.parent, prefix=f".{path.name}.g2fit-{_writer()}.", suffix=".tmp"
         )
     except OSError as error:
         raise _cannot_write(path, error) from None
@@ -206,7 +334,7 @@ def _journal(temporaries: list[tuple[Path, Path]]) -> Path:
     folder = temporaries[0][1].parent
     if any(path.parent != folder for _, path in temporaries):
         raise ValueError("a set of files is written into one folder")
-    journal = folder / f".g2fit-renames.{os.getpid()}.json"
+    journal = folder / f".g2fit-renames.{_writer()}.json"
     renames = [[temporary.name, path.name] for temporary, path in temporaries]
     written = _write_temporary(journal, (json.dumps({"renames": renames}) + "\n").encode())
     try:
@@ -224,8 +352,8 @@ def _rename_all(temporaries: list[tuple[Path, Path]]) -> None:
         for temporary, path in temporaries:
             os.replace(temporary, path)
             done += 1
-    except OSError:
-        raise
+    except OSError as error:
+        raise _cannot_rename([path for _, path in temporaries], done, error) from None
     except BaseException:
         for temporary, path in temporaries[done:]:
             if temporary.exists():
@@ -233,14 +361,32 @@ def _rename_all(temporaries: list[tuple[Path, Path]]) -> None:
         raise
 
 
+def _cannot_rename(paths: list[Path], done: int, error: OSError) -> OutputError:
+    """A failed rename, naming its file and those of the set already in place."""
+    if not done:
+        return _cannot_write(paths[0], error)
+    replaced = ", ".join(path.name for path in paths[:done])
+    return OutputError(
+        f"cannot write {paths[done]}: {error.strerror or error}; {replaced} already replaced, "
+        f"{paths[done].name} and the files after it unchanged"
+    )
+
+
+def _check_targets(paths: list[Path]) -> None:
+    """Refuse a set of files, before anything is written, if one of its targets is a folder."""
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            raise OutputError(f"cannot write {path}: it is a folder; nothing was written")
+
+
 def write_files(files: Sequence[tuple[Path, str | bytes]]) -> None:
     """Write a set of files (in one folder) all or nothing: every temporary first, then the
     renames, in the order given (put the file that marks a finished result last), recorded
     in a journal first when there are several. If any write fails, no file is replaced; if
     the process is killed among the renames, the next `tidy` of the folder completes them."""
+    _check_targets([path for path, _ in files])
     temporaries: list[tuple[Path, Path]] = []
     journal: Path | None = None
-    path = files[0][0]
     try:
         for path, content in files:
             data = content.encode() if isinstance(content, str) else content
@@ -248,8 +394,6 @@ def write_files(files: Sequence[tuple[Path, str | bytes]]) -> None:
         if len(temporaries) > 1:
             journal = _journal(temporaries)
         _rename_all(temporaries)
-    except OSError as error:
-        raise _cannot_write(path, error) from None
     finally:
         for temporary, _ in temporaries:
             temporary.unlink(missing_ok=True)
@@ -290,6 +434,8 @@ def read_json_object(path: Path) -> dict[str, Any]:
         document = json.loads(text, parse_constant=_no_constant)
     except ValueError as error:
         raise InputError(f"{path}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(document, dict):
         raise InputError(f"{path}: not a g2fit result (a JSON {type(document).__name__})")
     return document

@@ -136,7 +136,10 @@ def _check_digest(candidate: Path) -> None:
     if not recorded.is_file():
         return
     try:
-        same = recorded.read_text() == digest_text(candidate.read_bytes())
+        with candidate.open("rb") as stream:  # in chunks: a posterior may exceed the memory
+            digest = hashlib.file_digest(stream, "sha256").hexdigest() + "\n"
+        with recorded.open() as stream:
+            same = stream.read(len(digest) + 1) == digest
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{candidate}: cannot be read ({error})") from None
     if not same:
@@ -193,7 +196,7 @@ def run_attrs(path: str | Path) -> dict[str, Any]:
         if isinstance(value, str) and value[:1] in "[{":
             try:
                 attrs[key] = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise InputError(f"{path}: the posterior's attribute {key!r} is damaged") from None
     return attrs
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from g2fit.io.figures import integrand_figure
-from g2fit.io.files import check_png_target, prepare_output_folder, write_atomic
+from g2fit.io.files import check_png_target, owned_folder, prepare_output_folder, write_atomic
 from g2fit.model.integrand import f_prime, integrals
 
 
@@ -30,10 +30,12 @@ class IntegrandReport:
 
 
 def run_integrand(ratio: float, out: Path) -> IntegrandReport:
-    """Draw u f'(u) at m_L = ratio m_S into OUT (.png); integrate f' and |f'| by quadrature."""
+    """Draw u f'(u) at m_L = ratio m_S into OUT (.png); integrate f' and |f'| by quadrature.
+    OUT's folder is locked meanwhile."""
     check_png_target(out)
-    prepare_output_folder(out.parent)
-    u = np.geomspace(1e-4, max(1e4, 1e4 * ratio**2), 2000)
-    total, magnitude = integrals(ratio)
-    write_atomic(out, integrand_figure(u, u * f_prime(u, ratio), ratio, total, magnitude))
+    with owned_folder(prepare_output_folder(out.parent)):
+        u = np.geomspace(1e-4, max(1e4, 1e4 * ratio**2), 2000)
+        total, magnitude = integrals(ratio)
+        figure = integrand_figure(u, u * f_prime(u, ratio), ratio, total, magnitude)
+        write_atomic(out, figure)
     return IntegrandReport(ratio, total, magnitude, out)

@@ -61,6 +61,8 @@ PRIOR = (
 def _check_checkpoint(folder: Path, identity: dict[str, Any]) -> None:
     """Refuse stored points of another run; record the identity before the first point."""
     run_file = folder / "run.json"
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: not a folder; a nested run keeps its points there: move it")
     if run_file.exists():
         stored = read_json_object(run_file).get("fingerprint")
         if not isinstance(stored, dict):

@@ -12,7 +12,13 @@ from g2fit import __version__
 from g2fit.config.planes import load_plane
 from g2fit.inference.plane import Plane, compute_plane
 from g2fit.io.figures import plane_figure
-from g2fit.io.files import check_png_target, netcdf_bytes, prepare_output_folder, write_files
+from g2fit.io.files import (
+    check_png_target,
+    netcdf_bytes,
+    owned_folder,
+    prepare_output_folder,
+    write_files,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,11 +79,12 @@ def grid_bytes(plane: Plane) -> bytes:
 
 
 def run_plane(benchmark: str, out: Path, grid_points: int) -> PlaneReport:
-    """Compute the plane on a grid_points^2 grid; write OUT (.png) and OUT with .nc."""
-    check_png_target(out, also=(out.with_suffix(".nc"),))
-    spec = load_plane(benchmark)
-    prepare_output_folder(out.parent)
-    plane = compute_plane(spec, grid_points)
+    """Compute the plane on a grid_points^2 grid; write OUT (.png) and OUT with .nc. OUT's
+    folder is locked meanwhile."""
     grid = out.with_suffix(".nc")
-    write_files([(out, plane_figure(plane)), (grid, grid_bytes(plane))])
+    check_png_target(out, also=(grid,))
+    spec = load_plane(benchmark)
+    with owned_folder(prepare_output_folder(out.parent)):
+        plane = compute_plane(spec, grid_points)
+        write_files([(out, plane_figure(plane)), (grid, grid_bytes(plane))])
     return PlaneReport(plane, grid_points, out, grid)

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit import __version__
-from g2fit.io.files import check_png_target, prepare_output_folder, write_files
+from g2fit.io.files import check_png_target, owned_folder, prepare_output_folder, write_files
 from g2fit.io.validity_figure import validity_figure
 from g2fit.model.constants import Constants
 from g2fit.model.observables import observables
@@ -108,11 +108,12 @@ class ValidityReport:
 def run_validity(
     couplings: dict[str, float], out: Path, grid_points: int, constants: Constants
 ) -> ValidityReport:
-    """Map exact / eq. 12; write OUT (.png) and OUT with .csv beside it."""
+    """Map exact / eq. 12; write OUT (.png) and OUT with .csv beside it. OUT's folder is
+    locked meanwhile."""
     grid = out.with_suffix(".csv")
     check_png_target(out, also=(grid,))
-    prepare_output_folder(out.parent)
-    validity = validity_map(couplings, grid_points, constants)
-    figure = validity_figure(validity.m_L, validity.m_S, validity.ratios, couplings)
-    write_files([(out, figure), (grid, grid_csv(validity, constants))])
+    with owned_folder(prepare_output_folder(out.parent)):
+        validity = validity_map(couplings, grid_points, constants)
+        figure = validity_figure(validity.m_L, validity.m_S, validity.ratios, couplings)
+        write_files([(out, figure), (grid, grid_csv(validity, constants))])
     return ValidityReport(validity, out, grid)

@@ -63,6 +63,18 @@ def _write(relative: str, text: str) -> Callable[[Path], None]:
     return edit
 
 
+def _replace_by(relative: str, make: Callable[[Path], object]) -> Callable[[Path], None]:
+    def edit(work: Path) -> None:
+        path = work / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        make(path)
+
+    return edit
+
+
 def _data_copy(file: str, old: str, new: str) -> Callable[[Path], None]:
     def edit(work: Path) -> None:
         edit_text(copy_shipped("data", work) / file, old, new)
@@ -263,6 +275,20 @@ CASES: list[tuple[str, list[str], list[str], dict[str, str], str]] = [
         "d.png is a folder",
     ),
     (
+        "mcmc: checkpoint is a file",
+        ["run", "checkpoint-file"],
+        ["mcmc", "--out", "run", *SMALL_RUN],
+        {},
+        "run/checkpoint: not a folder",
+    ),
+    (
+        "mcmc: a result file is a folder",
+        ["run", "corner-folder"],
+        ["mcmc", "--out", "run", *SMALL_RUN],
+        {},
+        "cannot write run/corner.png: it is a folder",
+    ),
+    (
         "integrand: huge ratio",
         [],
         ["integrand", "--mL-over-mS", "1e300", "--out", "i.png"],
@@ -307,6 +333,10 @@ def test_malformed_input(
             "contours = [-1.0, -3.0]",
         ),
         "folder-png": lambda work: (work / "d.png").mkdir(),
+        "checkpoint-file": _replace_by(
+            "run/checkpoint", lambda path: path.write_text("not a folder")
+        ),
+        "corner-folder": _replace_by("run/corner.png", Path.mkdir),
     }
     for step in setup:
         steps[step](tmp_path)

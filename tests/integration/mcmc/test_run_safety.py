@@ -233,7 +233,14 @@ def test_run_json_of_the_wrong_shape_is_one_line(run: Path, content: str) -> Non
 
 @pytest.mark.parametrize(
     "content",
-    ["null", "[1, 2]", '{"scenario": "paper-2021", "best_fit": NaN}', '{"scenario": 3}'],
+    [
+        "null",
+        "[1, 2]",
+        '{"scenario": "paper-2021", "best_fit": NaN}',
+        '{"scenario": 3}',
+        '{"scenario": "paper-2021", "inputs": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["null", "list", "nan", "number", "deeply-nested"],
 )
 def test_fit_json_of_the_wrong_shape_is_refused_before_sampling(run: Path, content: str) -> None:
     (run / "fit.json").write_text(content)
@@ -318,17 +325,19 @@ def test_stale_temporaries_of_dead_processes_are_removed(run: Path) -> None:
     )
     dead_pid = int(dead.stdout)
     stale = [
-        run / f".posterior.nc.{dead_pid}.tmp",
-        run / f".summary.csv.{dead_pid}.k2j3h_x.tmp",
-        run / "checkpoint" / f".chunk-000000500.h5.{dead_pid}.abc.tmp",
+        run / f".posterior.nc.g2fit-{dead_pid}.k2j3h_x.tmp",
+        run / f".summary.csv.g2fit-{dead_pid}-12345.k2j3h_x.tmp",
+        run / "checkpoint" / f".chunk-000000500.h5.g2fit-{dead_pid}.abc.tmp",
     ]
-    live = run / f".corner.png.{os.getpid()}.abc.tmp"
-    for path in [*stale, live]:
+    live = run / f".corner.png.g2fit-{os.getpid()}.abc.tmp"
+    users = [run / f".notes.{dead_pid}.tmp", run / f".summary.csv.{dead_pid}.k2j3h_x.tmp"]
+    for path in [*stale, live, *users]:
         path.write_bytes(b"partial")
     result = g2fit_cli("mcmc", "--out", str(run), *SMALL)
     assert result.returncode == 0, result.stderr
     assert not any(p.exists() for p in stale)
     assert live.exists()  # a live process's temporary is not touched
+    assert all(p.exists() for p in users)  # nor a user's file named like a temporary
 
 
 def test_results_are_readable_like_other_files(run: Path, tmp_path: Path) -> None:

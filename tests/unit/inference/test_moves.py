@@ -1,13 +1,19 @@
-"""The sampler's moves: the lean DE move proposes exactly what emcee's DEMove does, and the
-moves recorded in results and checkpoints are read off the move objects themselves."""
+"""The sampler's moves: the lean DE move proposes exactly what emcee's DEMove does, the snooker
+move proposes along the line through z and x with the factor (d - 1) ln(|x' - z| / |x - z|),
+and the moves recorded in results and checkpoints are read off the move objects themselves.
+
+Whether the moves sample their targets is tested in test_sampler_targets.py."""
 
 from __future__ import annotations
+
+import math
 
 import emcee
 import numpy as np
 import pytest
 
-from g2fit.inference.sampler import LeanDEMove, RunSettings, describe_moves, fingerprint, moves
+from g2fit.inference.moves import LeanDEMove, SnookerMove, distinct_triples
+from g2fit.inference.sampler import RunSettings, describe_moves, fingerprint, moves
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
 
@@ -15,6 +21,7 @@ from g2fit.likelihood.scenario import load_scenario
 @pytest.mark.parametrize("n_complement", [2, 3, 4, 7, 64, 501])
 @pytest.mark.parametrize("n_walkers", [1, 5, 64])
 def test_lean_de_move_proposes_what_emcee_does(n_complement: int, n_walkers: int) -> None:
+    """Same random stream, same proposals and factors as emcee's DEMove."""
     rng = np.random.default_rng(n_complement * 1000 + n_walkers)
     walkers = rng.normal(size=(n_walkers, 4))
     complement = [rng.normal(size=(n_complement, 4))]
@@ -29,8 +36,9 @@ def test_lean_de_move_proposes_what_emcee_does(n_complement: int, n_walkers: int
 
 
 def test_lean_de_move_pairs_are_distinct_walkers_at_large_sizes() -> None:
-    # 50000 complementary walkers: emcee would build 2.5e9 pairs (40 GB); ours draws from
-    # the same index range and maps each index to a pair of distinct walkers.
+    """At 50000 complementary walkers every drawn pair is two distinct walkers, both orders."""
+    # emcee would build 2.5e9 pairs (40 GB); ours draws from the same index range and maps
+    # each index to a pair of distinct walkers.
     n = 50_000
     complement = [np.arange(n, dtype=float)[:, None] * np.ones((1, 2))]
     walkers = np.zeros((2000, 2))
@@ -44,12 +52,67 @@ def test_lean_de_move_pairs_are_distinct_walkers_at_large_sizes() -> None:
     assert (differences > 0).mean() == pytest.approx(0.5, abs=0.05)  # both orders drawn
 
 
+@pytest.mark.parametrize("ndim", [1, 2, 5])
+def test_snooker_proposes_along_the_line_through_z_and_x(ndim: int) -> None:
+    """x' = x + gamma (e . (z1 - z2)) e with e = (x - z) / |x - z|, and the log factor is
+    (d - 1) ln(|x' - z| / |x - z|), walker by walker by hand."""
+    rng = np.random.default_rng(ndim)
+    walkers = rng.normal(size=(40, ndim))
+    complement = rng.normal(size=(7, ndim))
+    gamma = 1.3
+    proposal, factor = SnookerMove(gamma=gamma).get_proposal(
+        walkers, [complement[:3], complement[3:]], np.random.RandomState(5)
+    )
+    # The move draws nothing but the triples (z, z1, z2), so the same seed gives them.
+    triples = distinct_triples(len(complement), len(walkers), np.random.RandomState(5))
+    assert proposal.shape == walkers.shape
+    assert factor.shape == (len(walkers),)
+    for x, x_new, f, (i, i1, i2) in zip(walkers, proposal, factor, triples, strict=True):
+        z, z1, z2 = complement[i], complement[i1], complement[i2]
+        norm = math.dist(x, z)
+        e = [(a - b) / norm for a, b in zip(x, z, strict=True)]
+        step = gamma * sum(u * (a - b) for u, a, b in zip(e, z1, z2, strict=True))
+        expected = [a + step * u for a, u in zip(x, e, strict=True)]
+        np.testing.assert_allclose(x_new, expected, rtol=1e-12, atol=1e-12)
+        # x' - z is parallel to x - z: no component of it across the line
+        along = sum((a - b) * u for a, b, u in zip(x_new, z, e, strict=True))
+        across = [a - b - along * u for a, b, u in zip(x_new, z, e, strict=True)]
+        assert max(abs(a) for a in across) < 1e-12
+        assert f == pytest.approx((ndim - 1) * math.log(math.dist(x_new, z) / norm), abs=1e-12)
+    assert np.any(factor != 0) == (ndim > 1)
+
+
+def test_snooker_proposal_moves_by_the_projected_difference() -> None:
+    """With three complementary walkers on the axes, the step is gamma (e . (z1 - z2))."""
+    # x on the first axis, z at the origin: e = (1, 0); z1 - z2 projects onto e as its first
+    # component, whatever order the three walkers are drawn in.
+    complement = np.array([[0.0, 0.0], [2.0, 5.0], [-1.0, 3.0]])
+    walkers = np.array([[4.0, 0.0]])
+    for seed in range(20):
+        proposal, factor = SnookerMove(gamma=1.0).get_proposal(
+            walkers, [complement], np.random.RandomState(seed)
+        )
+        z, z1, z2 = complement[distinct_triples(3, 1, np.random.RandomState(seed))[0]]
+        e = (walkers[0] - z) / np.linalg.norm(walkers[0] - z)
+        np.testing.assert_allclose(proposal[0], walkers[0] + np.dot(e, z1 - z2) * e)
+        ratio = np.linalg.norm(proposal[0] - z) / np.linalg.norm(walkers[0] - z)
+        assert factor[0] == pytest.approx(math.log(ratio))
+
+
 def test_recorded_moves_follow_the_move_objects() -> None:
-    assert describe_moves() == describe_moves(moves())
-    changed = [(LeanDEMove(sigma=1e-3), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
-    assert describe_moves(changed) != describe_moves()
-    reweighted = [(move, 0.5) for move, _ in moves()]
-    assert describe_moves(reweighted) != describe_moves()
+    """A different move, setting or weight gives a different record; runs record the default."""
     likelihood = GlobalLikelihood(load_scenario("paper-2021"))
+    mixture = moves(likelihood.bounds)
+    default = describe_moves(mixture)
+    assert describe_moves(moves(likelihood.bounds)) == default
+    (de, w_de), (snooker, w_snooker), (prior, w_prior) = mixture
+    for changed in (
+        [(LeanDEMove(sigma=1e-3), w_de), (snooker, w_snooker), (prior, w_prior)],
+        [(de, w_de), (SnookerMove(gamma=1.0), w_snooker), (prior, w_prior)],
+        [(de, w_de), (emcee.moves.DESnookerMove(), w_snooker), (prior, w_prior)],
+        [(de, 0.5), (snooker, 0.4), (prior, w_prior)],
+        [(de, w_de), (snooker, w_snooker)],
+    ):
+        assert describe_moves(changed) != default
     identity = fingerprint(likelihood, RunSettings(seed=0, walkers=16, steps=10))
-    assert identity["moves"] == describe_moves()
+    assert identity["moves"] == default

@@ -135,3 +135,13 @@ def test_an_unsealed_chunk_of_an_earlier_version_is_still_read(tmp_path: Path) -
     assert restored is not None
     np.testing.assert_array_equal(unsealed.get_chain(), sealed.get_chain())
     np.testing.assert_array_equal(restored.coords, state.coords)
+
+
+def test_a_checkpoint_that_is_a_file_is_one_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "checkpoint"
+    path.write_text("not a folder")
+    with pytest.raises(InputError, match=f"{path}: not a folder"):
+        Checkpoint(path).check_compatible(IDENTITY, 10)
+    with pytest.raises(InputError, match=f"{path}: not a folder"):
+        Checkpoint(path).begin(IDENTITY, 4)
+    assert path.read_text() == "not a folder"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -54,3 +56,37 @@ def test_a_posterior_without_a_recorded_digest_is_read_unchecked(tmp_path: Path)
     write_posterior(tmp_path)
     (tmp_path / digest_name("posterior.nc")).unlink()
     assert len(load_posterior(tmp_path / "posterior.nc")) == 12
+
+
+#: Checks the digest of a large (sparse) posterior with less memory than the file's size.
+DIGEST_IN_BOUNDED_MEMORY = """
+import resource, sys
+from pathlib import Path
+from g2fit.errors import InputError
+from g2fit.io.posterior import load_inference_data
+
+size = int(sys.argv[2])
+with open("/proc/self/status") as status:
+    used = next(int(line.split()[1]) for line in status if line.startswith("VmSize:")) * 1024
+limit = used + size // 2
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+try:
+    load_inference_data(Path(sys.argv[1]))
+except InputError as error:
+    print(error)
+"""
+
+
+def test_the_digest_is_checked_in_bounded_memory(tmp_path: Path) -> None:
+    write_posterior(tmp_path)
+    size = 1 << 30
+    with (tmp_path / "posterior.nc").open("r+b") as stream:
+        stream.truncate(size)  # sparse: takes no disk space
+    result = subprocess.run(
+        [sys.executable, "-c", DIGEST_IN_BOUNDED_MEMORY, str(tmp_path), str(size)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "its SHA-256 differs" in result.stdout
