@@ -1,7 +1,9 @@
 """g2fit: fits and inference for the vector-like lepton model of muon (g-2).
 
 Model of Arkani-Hamed & Harigaya, "Naturalness and the muon magnetic moment",
-arXiv:2106.01373. Nothing heavy is imported here: fitting, sampling and arviz load on use.
+arXiv:2106.01373. The commands as functions (fit, sample, compare, plane: g2fit.api) and
+the model's observables. Nothing heavy is imported here: fitting, sampling and arviz load on
+use.
 """
 
 from __future__ import annotations
@@ -9,15 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from g2fit.errors import InputError
+from g2fit.api import OBSERVABLES, SampleResult, compare, fit, observables, plane, sample
+from g2fit.errors import InputError, OutputError
 from g2fit.model.constants import DEFAULT_CONSTANTS, HIGGS_VEV_GEV, Constants
 from g2fit.model.loops import loop_function_F
-from g2fit.model.observables import (
-    OBSERVABLES,
-    ExpansionWarning,
-    PerturbativityWarning,
-    observables,
-)
+from g2fit.model.observables import ExpansionWarning, PerturbativityWarning
 
 if TYPE_CHECKING:
     import pandas
@@ -48,10 +46,16 @@ __all__ = [
     "Constants",
     "ExpansionWarning",
     "InputError",
+    "OutputError",
     "PerturbativityWarning",
+    "SampleResult",
     "__version__",
+    "compare",
+    "fit",
     "load_posterior",
     "load_scenario",
     "loop_function_F",
     "observables",
+    "plane",
+    "sample",
 ]

@@ -1,4 +1,5 @@
-"""The command line: parse, call a job (g2fit.jobs), print. `g2fit COMMAND --help` for each.
+"""The command line: parse, call g2fit.api (or a job of g2fit.jobs), print.
+`g2fit COMMAND --help` for each.
 
 Bad input ends with one line on stderr, `g2fit: error: ...`, and exit code 2.
 """
@@ -11,19 +12,15 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from g2fit import api
 from g2fit.cli_parser import build_parser, fail
 from g2fit.errors import InputError
-from g2fit.jobs.defaults import DEFAULT_STEPS
+from g2fit.jobs.defaults import RESULTS, default_output
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
 
-if TYPE_CHECKING:
-    from g2fit.likelihood.scenario import Scenario
-
-#: Where runs go unless --out says otherwise.
-RESULTS = Path("results")
+__all__ = ["RESULTS", "default_output", "main"]
 
 
 def _constants_from(overrides: list[tuple[str, float]]) -> Constants:
@@ -31,15 +28,6 @@ def _constants_from(overrides: list[tuple[str, float]]) -> Constants:
         return dataclasses.replace(DEFAULT_CONSTANTS, **dict(overrides))
     except ValueError as error:
         fail(f"argument --set: {error}")
-
-
-def default_output(
-    scenario: str, futures: list[str], loops: str | None = None, sampler: str = "emcee"
-) -> Path:
-    """results/<scenario>[+<future>...][@exact][@nested]/: @exact when --loops exact is
-    given, @nested for the nested sampler's run."""
-    suffix = ("@exact" if loops == "exact" else "") + ("@nested" if sampler == "nested" else "")
-    return RESULTS / ("+".join([scenario, *futures]) + suffix)
 
 
 def run_observables(args: argparse.Namespace) -> int:
@@ -57,87 +45,73 @@ def run_observables(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scenario(args: argparse.Namespace) -> Scenario:
-    from g2fit.likelihood.scenario import load_scenario
-
-    constants = _constants_from(args.set)
-    return load_scenario(args.scenario, args.futures, constants=constants, loops=args.loops)
+def _scenario_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """--scenario, --futures, --loops, --set and --seed as keyword arguments of g2fit.api."""
+    return {
+        "scenario": args.scenario,
+        "futures": args.futures,
+        "loops": args.loops,
+        "constants": _constants_from(args.set),
+        "seed": args.seed,
+    }
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from g2fit.jobs.fit import run_fit as run
-
-    scenario = _scenario(args)
-    report = run(
-        scenario,
-        args.out or default_output(args.scenario, args.futures, args.loops),
-        seed=args.seed,
-        n_profile=args.profile_points,
-        n_profile_2d=args.profile_2d_points,
+    report = api.fit(
+        **_scenario_arguments(args),
+        out=args.out,
+        profile_points=args.profile_points,
+        profile_2d_points=args.profile_2d_points,
     )
     print(report.table())
     print(f"written: {report.path}")
     return 0
 
 
-def run_mcmc(args: argparse.Namespace) -> int:
-    from g2fit.inference.sampler import RunSettings
-    from g2fit.jobs.mcmc import McmcSettings, format_summary
-    from g2fit.jobs.mcmc import run_mcmc as run
-
-    scenario = _scenario(args)
-    out = args.out or default_output(args.scenario, args.futures, args.loops, args.sampler)
+def _engine_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The arguments of mcmc's engine: walkers, steps, burn, thin (emcee) or live points."""
     if args.sampler == "nested":
-        return _run_nested(scenario, out, args)
-    steps = args.steps or scenario.mcmc_steps or DEFAULT_STEPS
-    settings = McmcSettings(
-        RunSettings(seed=args.seed, walkers=args.walkers, steps=steps),
-        burn=steps // 4 if args.burn is None else args.burn,
-        thin=args.thin,
-        progress=not args.no_progress,
-    )
-    try:
-        result = run(scenario, out, settings)
-    except KeyboardInterrupt:
-        print(
-            f"g2fit: interrupted; the checkpoint in {out / 'checkpoint'} is kept: "
-            "run the same command again to resume",
-            file=sys.stderr,
-        )
-        return 130
-    if result.resumed_from:
-        print(f"resumed from step {result.resumed_from} of {steps}")
-    print(format_summary(result, [p.name for p in scenario.parameters]))
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"written: {out / 'posterior.nc'}, {out / 'summary.csv'}, {out / 'corner.png'}")
-    return 0
+        for given, option in ((args.steps, "--steps"), (args.burn, "--burn")):
+            if given is not None:
+                fail(f"argument {option}: not an option of --sampler nested")
+        return {"live_points": args.live_points}
+    return {"walkers": args.walkers, "steps": args.steps, "burn": args.burn, "thin": args.thin}
 
 
-def _run_nested(scenario: Scenario, out: Path, args: argparse.Namespace) -> int:
-    from g2fit.inference.nested import NestedSettings
-    from g2fit.jobs.mcmc import format_summary
-    from g2fit.jobs.nested import run_nested_sampling
-
-    for given, option in ((args.steps, "--steps"), (args.burn, "--burn")):
-        if given is not None:
-            fail(f"argument {option}: not an option of --sampler nested")
-    settings = NestedSettings(seed=args.seed, live_points=args.live_points)
-    try:
-        result, evidence = run_nested_sampling(scenario, out, settings)
-    except KeyboardInterrupt:
-        print(
-            f"g2fit: interrupted; the points in {out / 'checkpoint-nested'} are kept: "
-            "run the same command again to resume",
-            file=sys.stderr,
-        )
-        return 130
-    print(format_summary(result, [p.name for p in scenario.parameters]))
+def _print_evidence(evidence: dict[str, float]) -> None:
     print(
         f"ln Z = {evidence['log_evidence']:.3f} +- {evidence['log_evidence_error']:.3f}, "
         f"ln L_SM = {evidence['log_likelihood_sm']:.3f}, "
         f"ln B (model vs SM) = {evidence['log_bayes_factor_vs_sm']:.3f}"
     )
+
+
+def run_mcmc(args: argparse.Namespace) -> int:
+    engine = _engine_arguments(args)
+    out = args.out or default_output(args.scenario, args.futures, args.loops, args.sampler)
+    try:
+        result = api.sample(
+            **_scenario_arguments(args),
+            out=out,
+            sampler=args.sampler,
+            progress=not args.no_progress,
+            **engine,
+        )
+    except KeyboardInterrupt:
+        kept = (
+            f"the points in {out / 'checkpoint-nested'} are kept"
+            if args.sampler == "nested"
+            else f"the checkpoint in {out / 'checkpoint'} is kept"
+        )
+        print(f"g2fit: interrupted; {kept}: run the same command again to resume", file=sys.stderr)
+        return 130
+    if result.already_complete:
+        print(f"already complete: all {result.steps} steps were sampled before; nothing to run")
+    elif result.run.resumed_from:
+        print(f"resumed from step {result.run.resumed_from} of {result.steps}")
+    print(result.table())
+    if result.evidence is not None:
+        _print_evidence(result.evidence)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"written: {out / 'posterior.nc'}, {out / 'summary.csv'}, {out / 'corner.png'}")
@@ -145,9 +119,7 @@ def _run_nested(scenario: Scenario, out: Path, args: argparse.Namespace) -> int:
 
 
 def run_plane(args: argparse.Namespace) -> int:
-    from g2fit.jobs.plane import run_plane as run
-
-    report = run(args.benchmark, args.out, args.grid)
+    report = api.plane(args.benchmark, args.out, args.grid)
     print(report.text())
     print(f"written: {report.figure}, {report.grid}")
     return 0
@@ -184,18 +156,15 @@ def _convergence_alarm(runs: dict[str, Any]) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from g2fit.jobs.compare import run_exclusion
-    from g2fit.jobs.compare_scenarios import run_comparison
-
     if (args.posterior is None) == (args.scenarios is None):
         fail("give exactly one of --posterior RUN_DIR and --scenarios A,B,...")
     if args.cross_check is not None and args.posterior is None:
         fail("argument --cross-check: needs --posterior RUN_DIR")
     if args.posterior is not None:
-        report = run_exclusion(
+        report = api.compare(
             args.posterior,
-            args.futures,
-            args.out,
+            futures=args.futures,
+            out=args.out,
             fits=not args.no_fits,
             cross_check=args.cross_check,
         )
@@ -203,11 +172,10 @@ def run_compare(args: argparse.Namespace) -> int:
         _convergence_alarm({report.document["run"]: report.document["convergence"]})
         print(f"written: {', '.join(str(p) for p in report.paths)}")
         return 0
-    comparison = run_comparison(
-        args.scenarios,
-        args.futures,
-        args.out or RESULTS / "comparison",
-        RESULTS,
+    comparison = api.compare(
+        scenarios=args.scenarios,
+        futures=args.futures,
+        out=args.out,
         progress=not args.no_progress,
         nested=not args.no_nested,
         notify=lambda message: print(message, flush=True),

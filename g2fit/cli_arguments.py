@@ -49,13 +49,7 @@ def name_list(text: str) -> list[str]:
     return names
 
 
-#: Upper limits on sizes: beyond them a run would not fit in memory or in a day.
-#: (The memory a run needs is bounded too: g2fit.jobs.mcmc.MAX_MEMORY_BYTES.)
-MAX_WALKERS = 100_000
-MAX_LIVE_POINTS = 100_000
-MAX_STEPS = 10_000_000
-MAX_GRID = 2000
-MAX_PROFILE_POINTS = 1000
+#: The largest m_L/m_S of `integrand` (the size caps of the other commands: jobs.defaults).
 MAX_MASS_RATIO = 1e6
 
 

@@ -9,11 +9,6 @@ from typing import Any, NoReturn
 
 from g2fit import __version__
 from g2fit.cli_arguments import (
-    MAX_GRID,
-    MAX_LIVE_POINTS,
-    MAX_PROFILE_POINTS,
-    MAX_STEPS,
-    MAX_WALKERS,
     at_least_one,
     constant_override,
     finite,
@@ -29,6 +24,12 @@ from g2fit.jobs.defaults import (
     DEFAULT_STEPS,
     DEFAULT_THIN,
     DEFAULT_WALKERS,
+    MAX_GRID,
+    MAX_LIVE_POINTS,
+    MAX_PROFILE_POINTS,
+    MAX_STEPS,
+    MAX_WALKERS,
+    SAMPLERS,
 )
 from g2fit.model.observables import LOOPS
 
@@ -230,7 +231,7 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sampler",
-        choices=("emcee", "nested"),
+        choices=SAMPLERS,
         default="emcee",
         help="emcee (default) or nested sampling (UltraNest; also gives the evidence ln Z)",
     )

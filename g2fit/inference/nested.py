@@ -123,12 +123,18 @@ def run_nested(likelihood: GlobalLikelihood, settings: NestedSettings, folder: P
     for handler in sampler.logger.handlers:  # its log file stays complete; stderr is g2fit's
         if not isinstance(handler, logging.FileHandler):
             handler.setLevel(logging.WARNING)
-    result = sampler.run(
-        min_num_live_points=settings.live_points,
-        dlogz=settings.dlogz,
-        show_status=False,
-        viz_callback=False,
-    )
+    try:
+        result = sampler.run(
+            min_num_live_points=settings.live_points,
+            dlogz=settings.dlogz,
+            show_status=False,
+            viz_callback=False,
+        )
+    finally:  # UltraNest leaves its point store and log file open
+        sampler.pointstore.close()
+        for handler in list(sampler.logger.handlers):
+            handler.close()
+            sampler.logger.removeHandler(handler)
     weighted = result["weighted_samples"]
     weights = np.asarray(weighted["weights"], dtype=float)
     inside = np.asarray(weighted["logl"]) > _FLOOR / 2

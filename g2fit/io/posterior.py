@@ -1,7 +1,9 @@
 """Posteriors as arviz InferenceData (netCDF) and pandas: the one module that touches arviz.
 
 posterior group: the free parameters (physical units, GeV) and the derived observables;
-sample_stats: lp (ln posterior), accepted, and log_likelihood_terms (dim `term`);
+log_likelihood: ln L = -chi^2/2 of each likelihood term, one variable per term (its name),
+dims (chain, draw), as arviz's loo and waic read it (each term an observation);
+sample_stats: lp (ln posterior), accepted, and log_likelihood_terms (the same ln L, dim `term`);
 attrs: scenario, inputs, seed, settings, g2fit version, constants (JSON strings).
 Walkers are arviz's chains and steps its draws.
 """
@@ -91,11 +93,11 @@ def build_inference_data(
     chunks = [likelihood.chi2_terms(flat[i : i + _CHUNK]) for i in starts]
     chi2 = {term: np.concatenate([c[term] for c in chunks]) for term in chunks[0]}
     terms = list(chi2)
-    log_likelihood = np.stack([-0.5 * chi2[t] for t in terms], axis=-1).reshape(walkers, steps, -1)
+    per_term = {t: -0.5 * chi2[t].reshape(walkers, steps) for t in terms}
     sample_stats = {
         "lp": log_prob.T,
         "accepted": accepted.T,
-        "log_likelihood_terms": log_likelihood,
+        "log_likelihood_terms": np.stack([per_term[t] for t in terms], axis=-1),
     }
     encoded = {
         k: v if isinstance(v, (str, int, float)) else json.dumps(v, default=str)
@@ -106,6 +108,7 @@ def build_inference_data(
         idata = az.from_dict(
             posterior=posterior,
             sample_stats=sample_stats,
+            log_likelihood=per_term,
             coords={"term": terms},
             dims={"log_likelihood_terms": ["term"]},
         )

@@ -1,5 +1,6 @@
-"""The package's layers import only downwards: cli -> jobs -> io -> inference -> likelihood ->
-config -> model (g2fit.errors and the package's root, with __version__, from anywhere)."""
+"""The package's layers import only downwards: cli -> api -> jobs -> io -> inference ->
+likelihood -> config -> model (g2fit.errors and the package's root, with __version__, from
+anywhere)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "g2fit"
-LAYERS = ("model", "config", "likelihood", "inference", "io", "jobs", "cli")
+LAYERS = ("model", "config", "likelihood", "inference", "io", "jobs", "api", "cli")
 EVERYWHERE = {"g2fit", "g2fit.errors"}
 
 
 def layer_of(module: str) -> str:
-    """The layer of a module g2fit.X[.Y]: its folder, or cli for the top-level cli modules."""
+    """The layer of a module g2fit.X[.Y]: its folder, api for g2fit.api, or cli for the
+    top-level cli modules."""
     parts = module.split(".")
     if parts[1] in LAYERS:
         return parts[1]

@@ -11,15 +11,9 @@ import pytest
 import reference
 from scipy import integrate
 
-from g2fit import (
-    DEFAULT_CONSTANTS,
-    Constants,
-    ExpansionWarning,
-    InputError,
-    PerturbativityWarning,
-    observables,
-)
+from g2fit import DEFAULT_CONSTANTS, Constants, ExpansionWarning, InputError, PerturbativityWarning
 from g2fit.model.loops import log_ratio_over_difference_of_squares
+from g2fit.model.observables import observables
 
 K = DEFAULT_CONSTANTS
 PIECES = ("delta_amu_one_loop", "delta_amu_two_loop_top", "delta_mmu_over_mmu")
