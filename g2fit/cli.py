@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from g2fit import api
-from g2fit.cli_parser import build_parser, fail
-from g2fit.errors import InputError
+from g2fit.cli_parser import EXIT_BAD_INPUT, build_parser, fail
+from g2fit.errors import ConstantError, InputError
 from g2fit.jobs.defaults import RESULTS, default_output
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
 
@@ -106,7 +106,7 @@ def run_mcmc(args: argparse.Namespace) -> int:
         print(f"g2fit: interrupted; {kept}: run the same command again to resume", file=sys.stderr)
         return 130
     if result.already_complete:
-        print(f"already complete: all {result.steps} steps were sampled before; nothing to run")
+        print(f"already complete: the checkpoint holds all {result.steps} steps; nothing sampled")
     elif result.run.resumed_from:
         print(f"resumed from step {result.run.resumed_from} of {result.steps}")
     print(result.table())
@@ -140,7 +140,7 @@ def run_validity(args: argparse.Namespace) -> int:
     couplings = {k: getattr(args, k) for k in ("Y_L", "Y_R", "Y_V", "Y_Vp")}
     report = run(couplings, args.out, args.grid, _constants_from(args.set))
     print(report.text())
-    print(f"written: {report.figure}, {report.grid}")
+    print(f"written: {report.figure}, {report.grid}, {report.inputs}")
     return 0
 
 
@@ -219,11 +219,19 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `g2fit` and `python -m g2fit`; returns the exit code."""
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # No command: the help, with every command, as usage; exit 2 as argparse's usage errors.
+        print(parser.format_help(), file=sys.stderr, end="")
+        print("g2fit: error: a command is required", file=sys.stderr)
+        return EXIT_BAD_INPUT
     with warnings.catch_warnings():
         warnings.showwarning = _one_line_warning
         try:
-            args = build_parser().parse_args(argv)
+            args = parser.parse_args(argv)
             return RUNNERS[args.command](args)
+        except ConstantError as error:  # the command line's constants come from --set
+            fail(f"argument --set: {error}")
         except InputError as error:
             fail(str(error))
         except BrokenPipeError:

@@ -112,7 +112,8 @@ VALIDITY_HELP = """\
 Where the paper's eq. 12 holds: the one-loop Delta a_mu of the exact mode (mass eigenstates,
 every W, Z and h loop) over eq. 12's, and the same for its chirally enhanced part, on an
 (m_L, m_S) grid from 100 to 5000 GeV at fixed Yukawas. Prints how much of the plane eq. 12
-misses by more than 1 %, 5 % and 20 %; writes the figure and the grid beside it (FILE.csv)."""
+misses by more than 1 %, 5 % and 20 %; writes the figure, the grid beside it (FILE.csv, plain
+CSV) and what it was computed from (FILE.json: couplings, constants, g2fit version)."""
 #: The Yukawas of the validity map by default: (Y_V, Y'_V) = (1, 0) as the paper's Fig. 5
 #: left, Y_L = Y_R = 0.7 (Y_L Y_R ~ 0.5, inside the vacuum-stability bound).
 VALIDITY_BENCHMARK = (

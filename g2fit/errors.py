@@ -10,3 +10,8 @@ class InputError(ValueError):
 class OutputError(InputError):
     """A result could not be written (a full disk, a file size limit). The message names the
     file; the earlier version of that file, if any, is left as it was."""
+
+
+class ConstantError(InputError):
+    """A constant given by the user (`--set NAME=VALUE`, `constants=`) that the inputs cannot
+    take. The message names the constant, never the file it conflicts with."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from g2fit.errors import InputError
 
 STATUSES = ("verified", "to-verify")
 _COMMON = {"kind", "unit", "source", "status"}
+#: Uncertainties whose square is a normal double: chi^2 divides by the square (or by the
+#: covariance), which under- or overflows outside this range.
+SIGMA_RANGE = (math.sqrt(sys.float_info.min), math.sqrt(sys.float_info.max))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,13 +92,37 @@ def _provenance(entry: Entry) -> Provenance:
     return Provenance(entry.text("source"), entry.text("status", STATUSES), note)
 
 
+def _checked_sigmas(entry: Entry, field: str, sigmas: list[float]) -> list[float]:
+    """Positive uncertainties within SIGMA_RANGE, or an error naming the field and item."""
+    low, high = SIGMA_RANGE
+    for i, sigma in enumerate(sigmas):
+        if not low <= sigma <= high:
+            item = f"item {i + 1} = {sigma!r}" if field.endswith("ies") else f"{sigma!r}"
+            raise entry.error(
+                field,
+                f"{item}: its square, which chi^2 divides by, under- or overflows double "
+                f"precision outside [{low:.1e}, {high:.1e}]; give the quantity in another unit",
+            )
+    return sigmas
+
+
+def _has_cholesky(matrix: np.ndarray) -> bool:
+    """Whether the matrix is positive definite in double precision: the likelihood whitens
+    residuals with its Cholesky factor (an eigenvalue test passes rounding noise, 5e-17)."""
+    try:
+        np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 def _value(entry: Entry) -> Value:
     entry.check_fields(_COMMON | {"quantity", "value", "uncertainty"}, {"note"})
     return Value(
         entry.name,
         entry.text("quantity"),
         entry.number("value"),
-        entry.number("uncertainty", positive=True),
+        _checked_sigmas(entry, "uncertainty", [entry.number("uncertainty", positive=True)])[0],
         entry.text("unit"),
         _provenance(entry),
     )
@@ -114,8 +142,11 @@ def _correlated(entry: Entry) -> Correlated:
         raise entry.error("correlation", "entries must lie in [-1, 1]")
     if not np.allclose(np.diag(rho), 1.0) or not np.array_equal(rho, rho.T):
         raise entry.error("correlation", "must be symmetric with ones on the diagonal")
-    if np.linalg.eigvalsh(rho).min() <= 0:
+    if not _has_cholesky(rho):
         raise entry.error("correlation", "is not positive definite")
+    _checked_sigmas(entry, "uncertainties", uncertainties)
+    if not _has_cholesky(rho * np.outer(uncertainties, uncertainties)):
+        raise entry.error("uncertainties", "make the covariance singular in double precision")
     return Correlated(
         entry.name,
         tuple(quantities),

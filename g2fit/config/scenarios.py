@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from g2fit.config.toml_entry import Entry, read_toml, shipped_folder
-from g2fit.errors import InputError
+from g2fit.errors import ConstantError, InputError
 from g2fit.model.constants import DEFAULT_CONSTANTS
 from g2fit.model.observables import (
     CUTOFF_REASON,
@@ -22,11 +22,14 @@ from g2fit.model.observables import (
     EXPANSION_REASON,
     LOOPS,
     MASS_PARAMETERS,
+    MASS_RANGE_GEV,
     MODEL_PARAMETERS,
     check_loops,
 )
 
 PRIORS = ("log-uniform", "uniform")
+#: Why a mass or cutoff above MASS_RANGE_GEV is refused.
+RANGE_REASON = "the largest mass g2fit evaluates (beyond it squares of mass ratios overflow)"
 #: The folder of likelihoods/ whose files define terms (besides futures/).
 TERMS_FOLDER = "terms"
 
@@ -205,10 +208,30 @@ def _parameter(path: Path, name: str, table: Any, m_W: float) -> Parameter:
     if (prior == "log-uniform" or name in MASS_PARAMETERS) and low <= 0:
         raise entry.error("range", f"must be positive for {name} ({prior}), got low = {low!r}")
     if name in MASS_PARAMETERS and low < m_W:
+        _check_m_W(low, m_W, f"the {name} prior's start, {low!r} GeV")
         raise entry.error(
             "range", f"starts at {name} = {low!r} GeV, below m_W = {m_W!r} GeV: {EXPANSION_REASON}"
         )
+    if name in MASS_PARAMETERS:
+        _check_below_top(entry, "range", f"its top, {name} = {high!r} GeV,", high)
     return Parameter(name, prior, low, high)
+
+
+def _check_m_W(mass: float, m_W: float, what: str) -> None:
+    """A mass (GeV) below the given m_W but not below the default: the constant is at fault,
+    not the scenario, so the error names the constant."""
+    if mass >= DEFAULT_CONSTANTS.m_W:
+        raise ConstantError(
+            f"constant m_W = {m_W!r} GeV lies above {what}: {EXPANSION_REASON}; choose m_W "
+            f"below {mass!r} GeV"
+        )
+
+
+def _check_below_top(entry: Entry, field: str, what: str, mass: float) -> None:
+    """Refuse a mass (GeV) above the top of MASS_RANGE_GEV, naming the field."""
+    top = MASS_RANGE_GEV[1]
+    if mass > top:
+        raise entry.error(field, f"{what} lies above {top:g} GeV, {RANGE_REASON}")
 
 
 def _parameters(
@@ -233,15 +256,19 @@ def _parameters(
     }
     for p in MASS_PARAMETERS:
         if p in fixed and fixed[p] < m_W:
+            _check_m_W(fixed[p], m_W, f"the fixed {p} = {fixed[p]!r} GeV")
             raise fixed_entry.error(
                 p, f"{p} = {fixed[p]!r} GeV is below m_W = {m_W!r} GeV: {EXPANSION_REASON}"
             )
+        if p in fixed:
+            _check_below_top(fixed_entry, p, f"{p} = {fixed[p]!r} GeV", fixed[p])
     return parameters, fixed
 
 
 def _cutoff(entry: Entry, parameters: tuple[Parameter, ...], fixed: dict[str, float]) -> float:
     """Lambda of eq. 4 (GeV), refused below any mass the scenario can reach."""
     cutoff = entry.number("cutoff", positive=True, default=1e5)
+    _check_below_top(entry, "cutoff", f"{cutoff!r} GeV", cutoff)
     tops = [
         (f"top of the {p.name} prior range", p.high)
         for p in parameters

@@ -102,13 +102,17 @@ class SnookerMove(emcee.moves.RedBlueMove):  # type: ignore[misc]
         z, z1, z2 = (complement[triples[:, k]] for k in range(3))
         delta = s - z
         norm = np.linalg.norm(delta, axis=1)
-        direction = delta / norm[:, None]
+        # a walker on z has no line: it stays where it is (an identity proposal, factor 1)
+        apart = norm > 0
+        direction = delta / np.where(apart, norm, 1.0)[:, None]
         step = self.gamma * np.einsum("ij,ij->i", direction, z1 - z2)
         proposal = s + step[:, None] * direction
         new_norm = np.linalg.norm(proposal - z, axis=1)
-        with np.errstate(divide="ignore"):
-            log_factor = (ndim - 1.0) * (np.log(new_norm) - np.log(norm))
-        return proposal, log_factor
+        if ndim == 1:  # no Jacobian on a line
+            return proposal, np.zeros(ns)
+        with np.errstate(divide="ignore"):  # a proposal on z: ln 0, rejected
+            log_ratio = np.log(new_norm) - np.log(np.where(apart, norm, 1.0))
+        return proposal, np.where(apart, (ndim - 1.0) * log_ratio, 0.0)
 
 
 class PriorMove(emcee.moves.Move):  # type: ignore[misc]
@@ -125,6 +129,8 @@ class PriorMove(emcee.moves.Move):  # type: ignore[misc]
     def __init__(self, low: FloatArray, high: FloatArray) -> None:
         self._low = np.asarray(low, dtype=float)
         self._span = np.asarray(high, dtype=float) - self._low
+        if not np.all(np.isfinite(self._span) & (self._span > 0)):
+            raise ValueError("PriorMove needs a finite box with high > low in every coordinate")
 
     def propose(self, model: Any, state: emcee.State) -> tuple[emcee.State, NDArray[np.bool_]]:
         walkers, ndim = state.coords.shape

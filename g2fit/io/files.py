@@ -74,11 +74,13 @@ def prepare_output_folder(folder: Path) -> Path:
     return folder
 
 
-def check_png_target(out: Path, also: tuple[Path, ...] = ()) -> None:
-    """`--out` must name a .png file, and neither it nor the files written beside it
-    (`also`) may be a folder or bear the name of a run's result (RESULT_FILES)."""
-    if out.suffix != ".png":
+def check_png_target(out: Path, beside: tuple[str, ...] = ()) -> tuple[Path, ...]:
+    """The files written beside the figure OUT, OUT with each suffix of `beside`. OUT must
+    name a .png file, and none of them may be a folder or bear the name of a run's result
+    (RESULT_FILES)."""
+    if out.suffix != ".png":  # also where OUT has no name ("/", "."), which has no suffix
         raise InputError(f"argument --out: must name a .png file, got {str(out)!r}")
+    also = tuple(out.with_suffix(suffix) for suffix in beside)
     for path in (out, *also):
         if path.name in RESULT_FILES:
             raise InputError(
@@ -89,6 +91,7 @@ def check_png_target(out: Path, also: tuple[Path, ...] = ()) -> None:
             raise InputError(
                 f"argument --out: {path} is a folder; the output needs a file name there"
             )
+    return also
 
 
 def _lock_holder(descriptor: int) -> str:

@@ -176,10 +176,10 @@ def run_fit(
     scenario: Scenario, out: Path, *, seed: int = 0, n_profile: int = 25, n_profile_2d: int = 15
 ) -> FitReport:
     """Fit the scenario and write OUT/fit.json; OUT is locked meanwhile, and refused if it
-    holds another scenario's results."""
+    holds another scenario's results or the fit of another seed."""
     prepare_output_folder(out)
     with owned_folder(out):
-        check_folder_results(out, GlobalLikelihood(scenario))
+        check_folder_results(out, GlobalLikelihood(scenario), fit_seed=seed)
         document = fit_scenario(scenario, seed=seed, n_profile=n_profile, n_profile_2d=n_profile_2d)
         write_json(out / FIT_FILE, document)
     return FitReport(document, out / FIT_FILE)

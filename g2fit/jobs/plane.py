@@ -81,8 +81,7 @@ def grid_bytes(plane: Plane) -> bytes:
 def run_plane(benchmark: str, out: Path, grid_points: int) -> PlaneReport:
     """Compute the plane on a grid_points^2 grid; write OUT (.png) and OUT with .nc. OUT's
     folder is locked meanwhile."""
-    grid = out.with_suffix(".nc")
-    check_png_target(out, also=(grid,))
+    (grid,) = check_png_target(out, beside=(".nc",))
     spec = load_plane(benchmark)
     with owned_folder(prepare_output_folder(out.parent)):
         plane = compute_plane(spec, grid_points)

@@ -77,10 +77,15 @@ def _owner_problem(
 
 
 def check_folder_results(
-    folder: Path, likelihood: GlobalLikelihood, *, fingerprint: dict[str, Any] | None = None
+    folder: Path,
+    likelihood: GlobalLikelihood,
+    *,
+    fingerprint: dict[str, Any] | None = None,
+    fit_seed: int | None = None,
 ) -> None:
     """Refuse `folder` if its fit.json or posterior.nc belong to another scenario or
-    likelihood, or (given an mcmc `fingerprint`) its posterior to another run."""
+    likelihood, or (given an mcmc `fingerprint`) its posterior to another run, or (given the
+    `fit_seed` of a fit) its fit.json to a fit with another seed."""
     label = likelihood.scenario.label
     problems = []
     if (folder / FIT_FILE).exists():
@@ -88,6 +93,8 @@ def check_folder_results(
         problem = _owner_problem(fit["scenario"], fit.get("futures"), fit["inputs"], likelihood)
         if problem:
             problems.append(f"a fit of {problem}")
+        elif fit_seed is not None and fit.get("seed") != fit_seed:
+            problems.append(f"the fit of another run (seed {fit.get('seed')!r}, not {fit_seed!r})")
     if (folder / POSTERIOR_FILE).exists():
         from g2fit.io.posterior import run_attrs  # arviz loads on use
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import dataclasses
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from g2fit import __version__
-from g2fit.io.files import check_png_target, owned_folder, prepare_output_folder, write_files
+from g2fit.io.files import (
+    check_png_target,
+    json_text,
+    owned_folder,
+    prepare_output_folder,
+    write_files,
+)
 from g2fit.io.validity_figure import validity_figure
 from g2fit.model.constants import Constants
 from g2fit.model.observables import observables
@@ -65,12 +72,19 @@ def validity_map(couplings: dict[str, float], n: int, constants: Constants) -> V
     return ValidityMap(dict(couplings), masses, masses, ratios)
 
 
-def grid_csv(validity: ValidityMap, constants: Constants) -> str:
-    """The map as CSV (one row per grid point), with its inputs in comment lines."""
+#: The grid's columns, with their meaning.
+COLUMNS = {
+    "m_L_GeV": "m_L (GeV)",
+    "m_S_GeV": "m_S (GeV)",
+    "ratio_one_loop": "exact / eq. 12 of the one-loop Delta a_mu",
+    "ratio_chiral": "exact / eq. 12 of its chirally enhanced part",
+}
+
+
+def grid_csv(validity: ValidityMap) -> str:
+    """The map as plain CSV, one row per grid point (its inputs: grid_inputs)."""
     buffer = io.StringIO()
-    buffer.write(f"# g2fit {__version__} validity: exact / eq. 12 of Delta a_mu at one loop\n")
-    buffer.write(f"# couplings: {validity.couplings}\n# constants: {constants.as_dict()}\n")
-    buffer.write("m_L_GeV,m_S_GeV,ratio_one_loop,ratio_chiral\n")
+    buffer.write(",".join(COLUMNS) + "\n")
     m_L, m_S = np.meshgrid(validity.m_L, validity.m_S)
     columns = [m_L, m_S, validity.ratios["one_loop"], validity.ratios["chiral"]]
     for row in zip(*(c.ravel() for c in columns), strict=True):
@@ -78,11 +92,26 @@ def grid_csv(validity: ValidityMap, constants: Constants) -> str:
     return buffer.getvalue()
 
 
+def grid_inputs(validity: ValidityMap, constants: Constants) -> dict[str, Any]:
+    """What the grid was computed from, written beside it as JSON."""
+    return {
+        "g2fit_version": __version__,
+        "map": "exact / eq. 12 of Delta a_mu at one loop",
+        "couplings": validity.couplings,
+        "constants": constants.as_dict(),
+        "mass_range_GeV": list(MASS_RANGE_GEV),
+        "columns": COLUMNS,
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class ValidityReport:
+    """The map and the files written: the figure, the grid (CSV) and its inputs (JSON)."""
+
     validity: ValidityMap
     figure: Path
     grid: Path
+    inputs: Path
 
     def text(self) -> str:
         """For each ratio and threshold: how much of the plane eq. 12 misses, and above
@@ -108,12 +137,16 @@ class ValidityReport:
 def run_validity(
     couplings: dict[str, float], out: Path, grid_points: int, constants: Constants
 ) -> ValidityReport:
-    """Map exact / eq. 12; write OUT (.png) and OUT with .csv beside it. OUT's folder is
-    locked meanwhile."""
-    grid = out.with_suffix(".csv")
-    check_png_target(out, also=(grid,))
+    """Map exact / eq. 12; write OUT (.png), and beside it the grid (OUT with .csv) and its
+    inputs (OUT with .json). OUT's folder is locked meanwhile."""
+    grid, inputs = check_png_target(out, beside=(".csv", ".json"))
     with owned_folder(prepare_output_folder(out.parent)):
         validity = validity_map(couplings, grid_points, constants)
         figure = validity_figure(validity.m_L, validity.m_S, validity.ratios, couplings)
-        write_files([(out, figure), (grid, grid_csv(validity, constants))])
-    return ValidityReport(validity, out, grid)
+        files: list[tuple[Path, str | bytes]] = [
+            (out, figure),
+            (inputs, json_text(grid_inputs(validity, constants))),
+            (grid, grid_csv(validity)),
+        ]
+        write_files(files)
+    return ValidityReport(validity, out, grid, inputs)

@@ -46,14 +46,13 @@ class Constants:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
+            name = "y_t" if field.name == "y_t_override" else field.name  # as users set it
             if value is None:
                 continue
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise ValueError(
-                    f"constant {field.name} must be a finite positive number, got {value!r}"
-                )
+                raise ValueError(f"constant {name} must be a finite positive number, got {value!r}")
             if not 1e-10 <= value <= 1e10:
-                raise ValueError(f"constant {field.name} must lie in [1e-10, 1e10], got {value!r}")
+                raise ValueError(f"constant {name} must lie in [1e-10, 1e10], got {value!r}")
         if not self.sin2_theta_W < 1:
             raise ValueError(f"constant sin2_theta_W must be below 1, got {self.sin2_theta_W!r}")
 

@@ -115,6 +115,30 @@ def test_ew_fit_covariance_is_the_correlation_scaled_by_the_errors() -> None:
             r"\[delta_amu_paper_2021\] field 'value': must be finite",
         ),
         ("g2.toml", "[delta_amu_paper_2021]", "[delta_amu_paper_2021", r"g2.toml: not valid TOML"),
+        (  # 1e-200 squares to 0 in double precision: the covariance has no Cholesky factor
+            "ew.toml",
+            "uncertainties = [2.6e-3, 1.2e-3, 1.4e-3]",
+            "uncertainties = [2.6e-3, 1e-200, 1.4e-3]",
+            r"ew.toml: \[ew_fit_2021_muon\] field 'uncertainties': item 2 = 1e-200: its square",
+        ),
+        (
+            "ew.toml",
+            "uncertainties = [2.6e-3, 1.2e-3, 1.4e-3]",
+            "uncertainties = [2.6e-3, 1.2e-3, 1e200]",
+            r"\[ew_fit_2021_muon\] field 'uncertainties': item 3 = 1e\+200: its square",
+        ),
+        (
+            "g2.toml",
+            "uncertainty = 0.59e-9",
+            "uncertainty = 1e-200",
+            r"g2.toml: \[delta_amu_paper_2021\] field 'uncertainty': 1e-200: its square",
+        ),
+        (  # rank 2 (rows 2 and 3 opposite); its smallest eigenvalue comes out as +6e-17
+            "ew.toml",
+            "[1.00, -0.11, -0.16],\n    [-0.11, 1.00, 0.91],\n    [-0.16, 0.91, 1.00],",
+            "[1.00, -0.98, 0.98],\n    [-0.98, 1.00, -1.00],\n    [0.98, -1.00, 1.00],",
+            r"\[ew_fit_2021_muon\] field 'correlation': is not positive definite",
+        ),
     ],
 )
 def test_bad_data_is_refused_naming_file_entry_and_field(

@@ -116,3 +116,13 @@ def test_recorded_moves_follow_the_move_objects() -> None:
         assert describe_moves(changed) != default
     identity = fingerprint(likelihood, RunSettings(seed=0, walkers=16, steps=10))
     assert identity["moves"] == default
+
+
+def test_a_walker_on_its_snooker_centre_stays_put() -> None:
+    """x = z has no line through z: the proposal is x itself with factor 1, no NaN."""
+    walkers = np.array([[0.3, 0.4], [0.3, 0.4], [0.3, 0.4], [0.3, 0.4]])
+    proposal, log_factor = SnookerMove().get_proposal(
+        walkers[:1], [walkers[1:]], np.random.RandomState(0)
+    )
+    np.testing.assert_array_equal(proposal, walkers[:1])
+    np.testing.assert_array_equal(log_factor, [0.0])

@@ -14,7 +14,7 @@ from g2fit.config.scenarios import (
     load_term_specs,
     scenario_names,
 )
-from g2fit.errors import InputError
+from g2fit.errors import ConstantError, InputError
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
 from g2fit.model.constants import Constants
@@ -292,6 +292,11 @@ def test_default_cutoff_below_the_priors_says_it_is_the_default(likelihoods_copy
             r"\[wide\] field 'cutoff': 2999.0 GeV is below the top of the m_S prior range, 5000.0",
         ),
         ("m_L = 3000.0", "cutoff = 5000.0", None),
+        (
+            "m_S = 1e13",
+            "cutoff = 1e13",
+            r"\[wide.fixed\] field 'm_S': m_S = 10000000000000.0 GeV lies above 1e\+12 GeV",
+        ),
     ],
 )
 def test_fixed_masses_below_m_W_or_above_the_cutoff_are_refused(
@@ -310,11 +315,60 @@ def test_fixed_masses_below_m_W_or_above_the_cutoff_are_refused(
 
 
 def test_m_W_of_the_prior_check_follows_the_constants() -> None:
-    # The shipped priors start at 100 GeV: refused only where m_W is above that.
+    # The shipped priors start at 100 GeV: refused only where m_W is above that, and then the
+    # constant is named, not the scenario's file, which is fine with the default m_W.
     load_scenario("paper-2021", constants=Constants(m_W=100.0))
-    message = r"\[parameters.m_L\] field 'range': starts at m_L = 100.0 GeV, below m_W = 120.0 GeV"
-    with pytest.raises(InputError, match=message):
+    message = (
+        r"^constant m_W = 120.0 GeV lies above the m_L prior's start, 100.0 GeV"
+        + EXPANSION_WHY.removesuffix("$")
+        + r"; choose m_W below 100.0 GeV$"
+    )
+    with pytest.raises(ConstantError, match=message):
         load_scenario("paper-2021", constants=Constants(m_W=120.0))
+
+
+def test_m_W_above_a_fixed_mass_names_the_constant(likelihoods_copy: Path) -> None:
+    (likelihoods_copy / "scenarios" / "wide.toml").write_text(
+        'description = "test"\nextends = "paper-2021"\n[fixed]\nm_S = 90.0\n'
+    )
+    message = r"^constant m_W = 95.0 GeV lies above the fixed m_S = 90.0 GeV: "
+    with pytest.raises(ConstantError, match=message):
+        load_scenario("wide", folder=likelihoods_copy, constants=Constants(m_W=95.0))
+
+
+M_L_PRIOR = '[parameters.m_L]\nprior = "log-uniform"\nrange = [100.0, 5000.0]'
+BEYOND = r" lies above 1e\+12 GeV, the largest mass g2fit evaluates"
+
+
+@pytest.mark.parametrize(
+    ("edits", "message"),
+    [
+        (
+            [(M_L_PRIOR, M_L_PRIOR.replace("5000.0", "1e299")), ("cutoff = 1e5", "cutoff = 1e300")],
+            r"paper-2021.toml: \[parameters.m_L\] field 'range': its top, m_L = 1e\+299 GeV,"
+            + BEYOND,
+        ),
+        (
+            [("cutoff = 1e5", "cutoff = 1e13")],
+            r"paper-2021.toml: \[paper-2021\] field 'cutoff': 10000000000000.0 GeV" + BEYOND,
+        ),
+        (
+            [(M_L_PRIOR, M_L_PRIOR.replace("5000.0", "1e12")), ("cutoff = 1e5", "cutoff = 1e12")],
+            None,
+        ),
+    ],
+)
+def test_masses_beyond_the_evaluable_range_are_refused(
+    likelihoods_copy: Path, edits: list[tuple[str, str]], message: str | None
+) -> None:
+    path = likelihoods_copy / "scenarios" / "paper-2021.toml"
+    for old, new in edits:
+        edit_text(path, old, new)
+    if message is None:
+        assert load_scenario("paper-2021", folder=likelihoods_copy).parameters[0].high == 1e12
+        return
+    with pytest.raises(InputError, match=message):
+        load_scenario("paper-2021", folder=likelihoods_copy)
 
 
 @pytest.mark.parametrize("field", ["m_L_range", "m_S_range"])
