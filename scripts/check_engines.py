@@ -1,14 +1,16 @@
 """The posteriors of g2fit's engines against plain Monte Carlo over the prior, over seeds.
 
     python scripts/check_engines.py [--scenarios paper-2021,current,current-free-couplings]
-        [--prior-draws 1e8] [--emcee-seeds 10] [--nested-seeds 3] [--out results/engines]
+        [--prior-draws 1e8] [--emcee-seeds 10] [--nested-seeds 3] [--steps N]
+        [--out results/engines]
 
 For each scenario: the prior Monte-Carlo reference (its ln Z and ln B against the SM), then
 g2fit's default emcee run and its nested run at each seed, each cross-checked against the
 reference (g2fit.inference.crosscheck: the probability below every 2.5-97.5 % quantile of
 every parameter and every excluded fraction, within Monte-Carlo errors). Prints a table and
 the headline fractions, and writes OUT/engines.json. Runs already in OUT are reused. With
---prior-draws 4e6 it measures what tests/integration/mcmc/test_engines_vs_prior_mc.py checks.
+--prior-draws 4e6 --steps 4000 it measures what tests/integration/mcmc/test_engines_vs_prior_mc.py
+checks (emcee runs of 4000 steps; by default each scenario's own mcmc_steps).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--prior-draws", type=float, default=1e8)
     parser.add_argument("--emcee-seeds", type=int, default=10)
     parser.add_argument("--nested-seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, help="emcee steps (default: the scenario's)")
     parser.add_argument("--out", type=Path, default=Path("results/engines"))
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
@@ -101,7 +104,8 @@ def main() -> None:
         for seed in range(args.emcee_seeds):
             run = args.out / name / f"emcee-{seed}"
             if not (run / "posterior.nc").exists():
-                settings = default_settings(seed=seed, progress=False, steps=scenario.mcmc_steps)
+                steps = args.steps or scenario.mcmc_steps
+                settings = default_settings(seed=seed, progress=False, steps=steps)
                 run_mcmc(scenario, run, settings)
             rows.append(check(name, reference, log_z, run, f"emcee seed {seed}"))
             print(rows[-1], flush=True)

@@ -23,6 +23,7 @@ from g2fit.inference.exclusion import (
 )
 from g2fit.io.files import json_text, owned_folder, prepare_output_folder, write_files
 from g2fit.io.posterior import load_posterior, run_attrs
+from g2fit.jobs.run_folder import same_inputs
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term, terms_on
@@ -77,7 +78,15 @@ def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
         raise InputError(
             f"{run}: the posterior's attribute loops = {loops!r} is not one of {LOOPS}"
         )
-    return load_scenario(name, futures, constants=constants, loops=loops), attrs
+    scenario = load_scenario(name, futures, constants=constants, loops=loops)
+    if "inputs" in attrs and not same_inputs(attrs["inputs"], GlobalLikelihood(scenario)):
+        raise InputError(
+            f"{run}: the posterior was sampled from another version of {scenario.label!r}'s "
+            "likelihood (data, terms, priors, constants or one-loop mode) than the one "
+            "g2fit reads now; rerun its mcmc, or point G2FIT_DATA / G2FIT_LIKELIHOODS at the "
+            "files it was run with"
+        )
+    return scenario, attrs
 
 
 def future_terms(scenario: Scenario, future: str) -> list[Term]:
@@ -197,9 +206,10 @@ def exclusion_csv(document: dict[str, Any]) -> str:
         "mc_error_natural",
     )
     converged = str(document["convergence"]["converged"])
-    lines = [",".join(("future", *columns, "posterior_converged"))]
+    run = (document["scenario"], document["run"])
+    lines = [",".join(("scenario", "run", "future", *columns, "posterior_converged"))]
     for name, r in document["futures"].items():
-        lines.append(",".join([name, *(str(r[c]) for c in columns), converged]))
+        lines.append(",".join([*run, name, *(str(r[c]) for c in columns), converged]))
     return "\n".join(lines) + "\n"
 
 
@@ -252,6 +262,16 @@ class ExclusionReport:
         return format_exclusion(self.document)
 
 
+def _check_exclusion_target(folder: Path, run: Path) -> None:
+    """Refuse to write one run's exclusion files into the folder of another run."""
+    if folder.resolve() == run.resolve() or not (folder / "posterior.nc").exists():
+        return
+    raise InputError(
+        f"argument --out: {folder} holds another run's posterior; its exclusion files would "
+        f"be mistaken for those of {run}: choose another --out"
+    )
+
+
 def run_exclusion(
     run: Path,
     futures: list[str] | None,
@@ -267,6 +287,7 @@ def run_exclusion(
     run_attrs(run)  # a g2fit run, before anything is written
     folder = prepare_output_folder(out or run)
     with owned_folder(folder):
+        _check_exclusion_target(folder, run)
         document = exclusion_summary(run, futures, fits=fits)
         if cross_check is not None:
             from g2fit.jobs.cross_check import cross_check as check

@@ -54,7 +54,8 @@ def read_fit(path: Path) -> dict[str, Any]:
     return document
 
 
-def _same_inputs(recorded: Any, likelihood: GlobalLikelihood) -> bool:
+def same_inputs(recorded: Any, likelihood: GlobalLikelihood) -> bool:
+    """Whether a run's recorded inputs are those of `likelihood` (data, terms, priors...)."""
     if not isinstance(recorded, dict):
         return False
     recorded = {k: v for k, v in recorded.items() if k != SCENARIO_FILE}
@@ -70,7 +71,7 @@ def _owner_problem(
     if scenario != name or list(futures or []) != wanted_futures:
         label = "+".join([str(scenario), *[str(f) for f in futures or []]])
         return f"scenario {label!r}"
-    if not _same_inputs(inputs, likelihood):
+    if not same_inputs(inputs, likelihood):
         what = "data, terms, priors, constants or one-loop mode"
         return f"another version of {name!r}'s likelihood ({what})"
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,7 +84,8 @@ def test_compare_command_writes_exclusion_files(small_run: Path) -> None:
     assert 0 <= lepton["p_value_sm_vs_model"] <= 1
     assert lepton["terms"] == ["ilc-W-universality", "gigaz-Zmu"]
     csv = (small_run / "exclusion.csv").read_text().splitlines()
-    assert csv[0].startswith("future,excluded_fraction")
+    assert csv[0].startswith("scenario,run,future,excluded_fraction")
+    assert all(row.startswith(f"paper-2021,{small_run},") for row in csv[1:])
     assert csv[0].endswith(",posterior_converged")
     assert all(row.endswith(",False") for row in csv[1:])  # 400 steps: far below 50 tau
     assert len(csv) == 5
@@ -149,3 +151,32 @@ def test_scenario_comparison_refuses_a_run_of_another_scenario(
     with pytest.raises(InputError, match="a posterior of scenario 'paper-2021'"):
         compare_scenarios(["current"], ["ilc"], results=results, progress=False)
     assert sorted(p.name for p in (results / "current").iterdir()) == before
+
+
+def test_a_posterior_of_an_edited_likelihood_is_refused(
+    small_run: Path, likelihoods_copy: Path, tmp_path: Path
+) -> None:
+    """D8: compare reads the run's scenario by name; if that file now says something else,
+    the fractions would silently come from another likelihood."""
+    scenario_file = likelihoods_copy / "scenarios" / "paper-2021.toml"
+    text = scenario_file.read_text()
+    assert "100.0, 5000.0" in text
+    scenario_file.write_text(text.replace("100.0, 5000.0", "100.0, 4000.0", 1))
+    env = {**os.environ, "G2FIT_LIKELIHOODS": str(likelihoods_copy)}
+    result = run_cli(
+        "compare", "--posterior", str(small_run), "--no-fits", "--out", str(tmp_path), env=env
+    )
+    assert result.returncode == 2
+    assert "another version of 'paper-2021'" in result.stderr
+    assert not (tmp_path / "exclusion.json").exists()
+
+
+def test_exclusion_files_never_go_into_another_run(small_run: Path, tmp_path: Path) -> None:
+    """D11: compare --posterior A --out B, B holding another run, is refused."""
+    other = tmp_path / "other"
+    result = run("mcmc", "--no-progress", "--out", str(other), "--walkers", "16", "--steps", "40")
+    assert result.returncode == 0, result.stderr
+    result = run("compare", "--posterior", str(small_run), "--no-fits", "--out", str(other))
+    assert result.returncode == 2
+    assert "holds another run's posterior" in result.stderr
+    assert not (other / "exclusion.json").exists()

@@ -13,7 +13,7 @@ from g2fit.errors import InputError
 
 def test_shipped_values() -> None:
     assert load_scenario_spec("paper-2021").mcmc_steps is None
-    assert load_scenario_spec("paper-2021-free-couplings").mcmc_steps == 12000
+    assert load_scenario_spec("paper-2021-free-couplings").mcmc_steps == 16000
     assert load_scenario_spec("current-exact").loops == "exact"
     assert load_scenario_spec("current").loops == "eft"
     assert load_scenario_spec("current", loops="exact").loops == "exact"
@@ -23,7 +23,7 @@ def test_shipped_values() -> None:
 def test_bad_mcmc_steps_names_file_and_field(tmp_path: Path, value: str) -> None:
     folder = copy_shipped("likelihoods", tmp_path)
     path = folder / "scenarios" / "paper-2021-free-couplings.toml"
-    edit_text(path, "mcmc_steps = 12000", f"mcmc_steps = {value}")
+    edit_text(path, "mcmc_steps = 16000", f"mcmc_steps = {value}")
     with pytest.raises(InputError, match=r"paper-2021-free-couplings\.toml.*'mcmc_steps'"):
         load_scenario_spec("paper-2021-free-couplings", folder=folder)
 
