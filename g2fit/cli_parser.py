@@ -214,21 +214,21 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
         "--walkers",
         type=integer(1, MAX_WALKERS),
         default=DEFAULT_WALKERS,
-        help=f"walkers (default {DEFAULT_WALKERS})",
+        help=f"emcee walkers (default {DEFAULT_WALKERS})",
     )
     parser.add_argument(
         "--steps",
         type=integer(1, MAX_STEPS),
-        help=f"steps (default: the scenario's mcmc_steps, else {DEFAULT_STEPS})",
+        help=f"emcee steps (default: the scenario's mcmc_steps, else {DEFAULT_STEPS})",
     )
     parser.add_argument(
-        "--burn", type=integer(0, MAX_STEPS), help="burn-in steps dropped (default steps/4)"
+        "--burn", type=integer(0, MAX_STEPS), help="emcee burn-in steps dropped (default steps/4)"
     )
     parser.add_argument(
         "--thin",
         type=integer(1, MAX_STEPS),
         default=DEFAULT_THIN,
-        help=f"keep every N-th step (default {DEFAULT_THIN})",
+        help=f"emcee: keep every N-th step (default {DEFAULT_THIN})",
     )
     parser.add_argument(
         "--sampler",

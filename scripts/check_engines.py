@@ -126,7 +126,8 @@ def main() -> None:
     for name in references:
         ps = [r["family_p"] for r in rows if r["scenario"] == name]
         zs = [r["max_abs_z"] for r in rows if r["scenario"] == name]
-        print(f"{name}: min family p {np.min(ps):.3g}, largest max|z| {np.max(zs):.2f}")
+        if ps:
+            print(f"{name}: min family p {np.min(ps):.3g}, largest max|z| {np.max(zs):.2f}")
     args.out.mkdir(parents=True, exist_ok=True)
     document = {"prior_mc": references, "runs": rows}
     (args.out / "engines.json").write_text(json.dumps(document, indent=1) + "\n")
