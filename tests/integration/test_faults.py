@@ -227,10 +227,17 @@ CASES: list[tuple[str, list[str], list[str], dict[str, str], str]] = [
     ),
     (
         "mcmc: no point with a finite likelihood leaves no checkpoint",
-        ["data-tiny-sigma"],
+        ["data-huge-value"],
         ["mcmc", "--out", "out2", *SMALL_RUN],
         {"G2FIT_DATA": "data"},
         "prior draws have a finite likelihood",
+    ),
+    (
+        "mcmc: an uncertainty whose square underflows is refused at load",
+        ["data-tiny-sigma"],
+        ["mcmc", "--out", "out2", *SMALL_RUN],
+        {"G2FIT_DATA": "data"},
+        "[delta_amu_paper_2021] field 'uncertainty': 1e-300: its square",
     ),
     (
         "fit: scenario without terms",
@@ -321,6 +328,8 @@ def test_malformed_input(
         "data-empty": lambda work: (copy_shipped("data", work) / "g2.toml").write_text(""),
         "scenario-empty": _likelihoods_copy("scenarios/paper-2021.toml", ""),
         "data-tiny-sigma": _data_copy("g2.toml", "uncertainty = 0.59e-9", "uncertainty = 1e-300"),
+        # (2.51e-9 - 1e300) / 0.59e-9 overflows: chi^2 is infinite everywhere
+        "data-huge-value": _data_copy("g2.toml", "value = 2.51e-9", "value = 1e300"),
         "scenario-no-terms": lambda work: edit_text(
             copy_shipped("likelihoods", work) / "scenarios" / "paper-2021.toml",
             'terms = ["g2-paper-2021", "ew-eq17-W", "ew-eq17-Z", "tau-pdg2020-paper-rule", '
