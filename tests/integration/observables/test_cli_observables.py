@@ -98,7 +98,8 @@ def test_bad_arguments_give_one_line_and_exit_code_2(args: list[str], needle: st
 
 
 def test_missing_command_and_missing_argument_are_one_line_errors() -> None:
-    for args in ([], ["observables", "--m-L", "1000"], ["no-such-command"]):
+    """(Bare `g2fit` prints its whole usage: tests/integration/test_messages.py.)"""
+    for args in (["observables", "--m-L", "1000"], ["no-such-command"]):
         result = run(*args)
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1, result.stderr
