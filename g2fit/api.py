@@ -193,18 +193,23 @@ def fit(
     constants: ConstantsLike | None = None,
     profile_points: int = 25,
     profile_2d_points: int = 15,
+    progress: bool = True,
 ) -> FitReport:
     """`g2fit fit`: the best fit, the mass profiles and their 95 % CL upper limits (GeV),
-    written to OUT/fit.json (default results/SCENARIO[+FUTURE...][@exact]). The report's
-    `document` is fit.json's content; `table()` the printed table."""
+    written to OUT/fit.json (default results/SCENARIO[+FUTURE...][@exact][@inputs-HASH]).
+    The report's `document` is fit.json's content; `table()` the printed table. `progress`:
+    a line on stderr per stage when stderr is a terminal."""
     from g2fit.jobs.fit import run_fit
+    from g2fit.jobs.progress import stage_printer
 
     seed = _integer("seed", seed, 0, 2**32 - 1)
     n_profile = _integer("profile_points", profile_points, 2, MAX_PROFILE_POINTS)
     n_2d = _integer("profile_2d_points", profile_2d_points, 2, MAX_PROFILE_POINTS // 10)
     loaded = _scenario(scenario, futures, loops=loops, constants=constants)
-    folder = _folder(out, default_output(scenario, loaded.futures, loops))
-    return run_fit(loaded, folder, seed=seed, n_profile=n_profile, n_profile_2d=n_2d)
+    overrides = loaded.constants.overrides()
+    folder = _folder(out, default_output(scenario, loaded.futures, loops, overrides=overrides))
+    stage = stage_printer(progress)
+    return run_fit(loaded, folder, seed=seed, n_profile=n_profile, n_profile_2d=n_2d, stage=stage)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,7 +298,9 @@ def sample(
     _engine_arguments(sampler, {**given, "live_points": live_points})
     seed = _integer("seed", seed, 0, 2**32 - 1)
     loaded = _scenario(scenario, futures, loops=loops, constants=constants)
-    folder = _folder(out, default_output(scenario, loaded.futures, loops, sampler))
+    overrides = loaded.constants.overrides()
+    default = default_output(scenario, loaded.futures, loops, sampler, overrides)
+    folder = _folder(out, default)
     names = tuple(p.name for p in loaded.parameters)
     if sampler == "nested":
         from g2fit.inference.nested import NestedSettings

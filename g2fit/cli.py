@@ -62,9 +62,11 @@ def run_fit(args: argparse.Namespace) -> int:
         out=args.out,
         profile_points=args.profile_points,
         profile_2d_points=args.profile_2d_points,
+        progress=not args.no_progress,
     )
     print(report.table())
-    print(f"written: {report.path}")
+    redrawn = "" if report.corner is None else f", {report.corner} (best fit marked)"
+    print(f"written: {report.path}{redrawn}")
     return 0
 
 
@@ -88,7 +90,10 @@ def _print_evidence(evidence: dict[str, float]) -> None:
 
 def run_mcmc(args: argparse.Namespace) -> int:
     engine = _engine_arguments(args)
-    out = args.out or default_output(args.scenario, args.futures, args.loops, args.sampler)
+    overrides = _constants_from(args.set).overrides()
+    out = args.out or default_output(
+        args.scenario, args.futures, args.loops, args.sampler, overrides
+    )
     try:
         result = api.sample(
             **_scenario_arguments(args),

@@ -185,7 +185,7 @@ def _add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         type=output,
         metavar="DIR",
         help="the run folder (default results/SCENARIO, or results/SCENARIO+FUTURE+... "
-        "with --futures)",
+        "with --futures; @inputs-HASH added with --set, G2FIT_DATA or G2FIT_LIKELIHOODS)",
     )
     parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     _add_constants(parser)
@@ -205,6 +205,9 @@ def _add_fit(parser: argparse.ArgumentParser) -> None:
         type=integer(2, MAX_PROFILE_POINTS // 10),
         default=15,
         help="2-D profile grid size per axis (default 15)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no line per stage on stderr (fit, profiles)"
     )
 
 

@@ -56,6 +56,8 @@ class FitResult:
     minos: dict[str, list[float]]
     n_starts: int
     cost_min: float
+    #: Why a parameter has no MINOS interval (parameter -> reason); empty if all have one.
+    minos_missing: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class Profile(NamedTuple):
@@ -166,22 +168,7 @@ def best_fit(
         for name, value, (low, high) in zip(likelihood.names, theta, likelihood.bounds, strict=True)
         if min(value - low, high - value) < 1e-3 * (high - low)
     ]
-    minos: dict[str, list[float]] = {}
-    if minuit.valid:
-        for i, name in enumerate(likelihood.names):
-            if name in at_limit:
-                continue
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    minuit.minos(name)
-                error = minuit.merrors[name]
-            except RuntimeError:
-                continue
-            if error.is_valid:
-                p = likelihood.parameters[i]
-                low, high = theta[i] + error.lower, theta[i] + error.upper
-                minos[name] = [float(to_physical(p, low)), float(to_physical(p, high))]
+    minos, missing = _minos(likelihood, minuit, theta, at_limit)
     terms = {k: float(v[0]) for k, v in likelihood.chi2_terms(theta[None, :]).items()}
     point = likelihood.point(theta[None, :])
     return FitResult(
@@ -197,7 +184,39 @@ def best_fit(
         minos=minos,
         n_starts=len(starts),
         cost_min=cost_min,
+        minos_missing=missing,
     )
+
+
+def _minos(
+    likelihood: GlobalLikelihood, minuit: Minuit, theta: FloatArray, at_limit: list[str]
+) -> tuple[dict[str, list[float]], dict[str, str]]:
+    """MINOS 68 % intervals (physical units) of each parameter, and for each parameter
+    without one the reason."""
+    minos: dict[str, list[float]] = {}
+    missing: dict[str, str] = {}
+    for i, name in enumerate(likelihood.names):
+        if not minuit.valid:
+            missing[name] = "not run: MIGRAD's minimum is not valid"
+            continue
+        if name in at_limit:
+            missing[name] = "not run: the best fit lies at the edge of its prior range"
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                minuit.minos(name)
+            error = minuit.merrors[name]
+        except RuntimeError as failure:
+            missing[name] = f"MINOS failed ({' '.join(str(failure).split())})"
+            continue
+        if not error.is_valid:
+            missing[name] = "MINOS found no valid interval (a limit or the prior edge in the way)"
+            continue
+        p = likelihood.parameters[i]
+        low, high = theta[i] + error.lower, theta[i] + error.upper
+        minos[name] = [float(to_physical(p, low)), float(to_physical(p, high))]
+    return minos, missing
 
 
 def profile(

@@ -26,6 +26,10 @@ def figure_png(figure: Any, dpi: int = 110) -> bytes:
     return buffer.getvalue()
 
 
+#: Font size (points) of the panels' titles: at corner's default they overlap their neighbours.
+CORNER_TITLE_SIZE = 8
+
+
 def corner_plot(
     samples: dict[str, np.ndarray], truths: dict[str, float] | None, title: str
 ) -> bytes:
@@ -51,9 +55,11 @@ def corner_plot(
         quantiles=[0.16, 0.5, 0.84],
         show_titles=True,
         title_fmt=".3g",
+        title_kwargs={"fontsize": CORNER_TITLE_SIZE},
         levels=(0.68, 0.95),
     )
-    figure.suptitle(title, fontsize=10, y=1.0)
+    figure.subplots_adjust(top=0.93)  # room for the title above the panels' own titles
+    figure.suptitle(title, fontsize=10, y=0.985)
     return figure_png(figure)
 
 
@@ -187,7 +193,8 @@ def integrand_figure(
     axis.set_ylabel(r"$u\, f'(u)$ [$m_S^{-2}$]")
     axis.set_title(
         rf"Loop integrand of eq. 7, $m_L = {ratio:g}\, m_S$: "
-        rf"$\int du\, f'(u) = {integral:.1e}$ (vs $\int du\, |f'| = {magnitude:.3g}$)",
+        rf"$\int du\, f'(u) = {integral:.1e}\, m_S^{{-2}}$ "
+        rf"(vs $\int du\, |f'| = {magnitude:.3g}\, m_S^{{-2}}$)",
         fontsize=9,
     )
     figure.tight_layout()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,16 +124,24 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     }
 
 
+#: Samples whose observables and decays are computed at once: bounds the intermediates'
+#: memory (~3 kB a sample: a 1.5 M sample posterior at once would need several GB).
+CHUNK_SAMPLES = 100_000
+
 #: Below this branching ratio into the channels the doublet searches assume, a pair leaves
 #: less than a quarter of the signal their limits assume (both legs: BR^2).
 LHC_BR_THRESHOLD = 0.5
 
 
-def lhc_decay_assumption(point: dict[str, np.ndarray], constants: Constants) -> dict[str, Any]:
+def lhc_decay_assumption(
+    point: dict[str, np.ndarray], constants: Constants, chunk: int = CHUNK_SAMPLES
+) -> dict[str, Any]:
     """How often the LHC doublet searches' decay assumption fails in a posterior: the share of
     samples with BR(E -> SM lepton + boson) or BR(N -> SM lepton + boson) below threshold."""
-    ratios = decays(*model_point(point), constants)
-    below = {name: ratios[name] < LHC_BR_THRESHOLD for name in ("BR_E_to_SM", "BR_N_to_SM")}
+    names = ("BR_E_to_SM", "BR_N_to_SM")
+    parts = [decays(*model_point(part), constants) for part in _chunks(point, chunk)]
+    ratios = {name: np.concatenate([part[name] for part in parts]) for name in names}
+    below = {name: ratios[name] < LHC_BR_THRESHOLD for name in names}
     return {
         "threshold": LHC_BR_THRESHOLD,
         "fraction_BR_E_to_SM_below": float(below["BR_E_to_SM"].mean()),
@@ -152,14 +161,30 @@ def point_of(frame: Any, scenario: Scenario) -> dict[str, np.ndarray]:
     }
 
 
+def _chunks(point: dict[str, np.ndarray], chunk: int) -> Iterator[dict[str, np.ndarray]]:
+    """The points in consecutive slices of at most `chunk` samples (one empty slice if none)."""
+    n = len(next(iter(point.values())))
+    for start in range(0, max(n, 1), chunk):
+        yield {name: values[start : start + chunk] for name, values in point.items()}
+
+
 def excluded_flags(
-    scenario: Scenario, point: dict[str, np.ndarray], futures: list[str]
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The observables at the points, and for each future whether it excludes each point."""
+    scenario: Scenario,
+    point: dict[str, np.ndarray],
+    futures: list[str],
+    chunk: int = CHUNK_SAMPLES,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Whether each point is natural (natural_mask), and for each future whether it excludes
+    each point; computed `chunk` samples at a time."""
     likelihood = GlobalLikelihood(scenario)
-    obs = likelihood.observables_at(point)
     sm = likelihood.sm_observables()
-    return obs, {f: excluded(future_terms(scenario, f), obs, sm) for f in futures}
+    terms = {f: future_terms(scenario, f) for f in futures}
+    natural, flags = [], []
+    for part in _chunks(point, chunk):
+        obs = likelihood.observables_at(part)
+        natural.append(natural_mask(obs))
+        flags.append({f: excluded(terms[f], obs, sm) for f in futures})
+    return np.concatenate(natural), {f: np.concatenate([c[f] for c in flags]) for f in futures}
 
 
 def exclusion_summary(
@@ -170,8 +195,7 @@ def exclusion_summary(
     scenario, attrs = scenario_of_run(run)
     frame = load_posterior(run)
     point = point_of(frame, scenario)
-    obs, flags_of = excluded_flags(scenario, point, names)
-    natural = natural_mask(obs)
+    natural, flags_of = excluded_flags(scenario, point, names)
     shape = (frame["chain"].max() + 1, frame["draw"].max() + 1)
     results: dict[str, Any] = {}
     for future in names:

@@ -23,9 +23,11 @@ from g2fit.io.files import (
 from g2fit.io.posterior import load_posterior, run_attrs
 from g2fit.jobs.compare import DEFAULT_FUTURES, TEST, check_futures, exclusion_summary
 from g2fit.jobs.cross_check import cross_check
+from g2fit.jobs.defaults import default_output
 from g2fit.jobs.fit import fit_scenario
 from g2fit.jobs.mcmc import default_settings, run_mcmc
 from g2fit.jobs.nested import EVIDENCE_KEYS, run_nested_sampling
+from g2fit.jobs.progress import Stage, quiet, stage_printer
 from g2fit.jobs.run_folder import check_folder_results, read_fit
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario
@@ -44,6 +46,7 @@ def compare_scenarios(
     progress: bool = True,
     nested: bool = True,
     notify: Callable[[str], None] = print,
+    stage: Stage | None = None,
 ) -> dict[str, Any]:
     """paper-2021, current, current-lattice (or any list) side by side; runs what is missing
     in RESULTS/SCENARIO (mcmc and fit with their defaults) and, with `nested`, in
@@ -52,12 +55,14 @@ def compare_scenarios(
     For each scenario: posterior intervals of m_L, m_S and Y_L Y_R, the fit's 95 % CL upper
     mass limits, and the excluded fraction of its posterior for every future; with `nested`,
     the evidence (ln Z, ln B against the SM) and the cross-check of emcee against nested.
+    `stage` hears each long step as it starts (default: stderr lines if `progress`).
     """
+    stage = stage_printer(progress) if stage is None else stage
     scenarios = [load_scenario(name) for name in names]  # fail on a bad name before running
     check_futures(list(futures or DEFAULT_FUTURES))
     rows: dict[str, Any] = {}
     for scenario in scenarios:
-        run = prepare_output_folder(results / scenario.name)
+        run = prepare_output_folder(results / default_output(scenario.name, []).name)
         with owned_folder(run):
             check_folder_results(run, GlobalLikelihood(scenario))
             if not (run / POSTERIOR_FILE).exists():
@@ -66,10 +71,12 @@ def compare_scenarios(
                 run_mcmc(scenario, run, settings)
             if not (run / FIT_FILE).exists():
                 notify(f"{scenario.name}: no fit in {run}; running g2fit fit")
-                write_json(run / FIT_FILE, fit_scenario(scenario))
+                write_json(run / FIT_FILE, fit_scenario(scenario, stage=stage))
+        stage(f"compare: {scenario.name}: excluded fractions of its posterior...")
         rows[scenario.name] = _scenario_row(scenario, run, futures)
         if nested:
-            rows[scenario.name].update(_nested_columns(scenario, run, results, futures, notify))
+            nested_columns = _nested_columns(scenario, run, results, futures, notify, stage)
+            rows[scenario.name].update(nested_columns)
     return {"test": TEST, "scenarios": rows}
 
 
@@ -79,14 +86,18 @@ def _nested_columns(
     results: Path,
     futures: list[str] | None,
     notify: Callable[[str], None],
+    stage: Stage = quiet,
 ) -> dict[str, Any]:
     """The evidence from the scenario's nested run (run where missing), and the cross-check
     of the emcee posterior in `run` against it."""
-    nested_run = prepare_output_folder(results / f"{scenario.name}@nested")
+    nested_run = prepare_output_folder(
+        results / default_output(scenario.name, [], sampler="nested").name
+    )
     if not (nested_run / POSTERIOR_FILE).exists():
         notify(f"{scenario.name}: no nested posterior in {nested_run}; running it")
         run_nested_sampling(scenario, nested_run, NestedSettings(seed=0))
     attrs = run_attrs(nested_run)
+    stage(f"compare: {scenario.name}: cross-check of emcee against nested sampling...")
     check = cross_check(run, str(nested_run), check_futures(list(futures or DEFAULT_FUTURES)))
     return {
         "nested_run": str(nested_run),

@@ -4,6 +4,10 @@ On paper-2021 the mcmc defaults give a bulk ESS above 10^4 for every parameter i
 on 2 cores (`python benchmarks/run.py`).
 """
 
+import hashlib
+import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULT_WALKERS = 128
@@ -27,13 +31,34 @@ MAX_PROFILE_POINTS = 1000
 RESULTS = Path("results")
 
 
+#: The environment variables that replace the shipped data/ and likelihoods/ folders.
+INPUT_FOLDERS = ("G2FIT_DATA", "G2FIT_LIKELIHOODS")
+
+
 def default_output(
     scenario: str,
     futures: list[str] | tuple[str, ...],
     loops: str | None = None,
     sampler: str = "emcee",
+    overrides: Mapping[str, float] | None = None,
 ) -> Path:
-    """results/<scenario>[+<future>...][@exact][@nested]/: @exact when --loops exact is
-    given, @nested for the nested sampler's run."""
+    """results/<scenario>[+<future>...][@exact][@nested][@inputs-<hash>]/: @exact when --loops
+    exact is given, @nested for the nested sampler's run, and @inputs-<hash> when constants are
+    overridden (--set: `overrides`, name -> value) or G2FIT_DATA / G2FIT_LIKELIHOODS is set,
+    so that a run of other inputs never lands in (and is refused by) the default run's folder.
+    """
     suffix = ("@exact" if loops == "exact" else "") + ("@nested" if sampler == "nested" else "")
-    return RESULTS / ("+".join([scenario, *futures]) + suffix)
+    tag = inputs_tag(overrides or {})
+    return RESULTS / ("+".join([scenario, *futures]) + suffix + (f"@inputs-{tag}" if tag else ""))
+
+
+def inputs_tag(overrides: Mapping[str, float]) -> str | None:
+    """8 hex digits of a hash of the constant overrides and of the (absolute) input folders
+    named by G2FIT_DATA / G2FIT_LIKELIHOODS; None when there are none."""
+    folders = {
+        name: os.path.abspath(os.environ[name]) for name in INPUT_FOLDERS if os.environ.get(name)
+    }
+    if not overrides and not folders:
+        return None
+    given = {"set": {k: float(v) for k, v in sorted(overrides.items())}, "folders": folders}
+    return hashlib.sha256(json.dumps(given, sort_keys=True).encode()).hexdigest()[:8]

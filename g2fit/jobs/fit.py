@@ -18,22 +18,34 @@ from g2fit.inference.fit import (
     profile,
     upper_limit,
 )
-from g2fit.io.files import FIT_FILE, owned_folder, prepare_output_folder, write_json
+from g2fit.io.files import (
+    FIT_FILE,
+    POSTERIOR_FILE,
+    json_text,
+    owned_folder,
+    prepare_output_folder,
+    write_files,
+)
+from g2fit.jobs.progress import Stage, quiet
 from g2fit.jobs.run_folder import SCENARIO_FILE, check_folder_results
 from g2fit.likelihood.global_likelihood import GlobalLikelihood, to_physical
 from g2fit.likelihood.scenario import Scenario
 
 PROFILED = ("m_L", "m_S")
+#: The posterior's corner plot, written by mcmc and redrawn by fit.
+CORNER_FILE = "corner.png"
 #: A candidate for the lowest point: (chi^2, theta, where it was found).
 Candidate = tuple[float, np.ndarray, str]
 
 
 @dataclasses.dataclass(frozen=True)
 class FitReport:
-    """What `g2fit fit` found and wrote: fit.json's document and its path."""
+    """What `g2fit fit` found and wrote: fit.json's document and its path, and the corner
+    plot redrawn with the best fit marked when the folder holds a posterior."""
 
     document: dict[str, Any]
     path: Path
+    corner: Path | None = None
 
     def table(self) -> str:
         """A short table: per-term chi^2 and pulls at the best fit and for the SM."""
@@ -46,12 +58,13 @@ def _grid(likelihood: GlobalLikelihood, name: str, n: int) -> np.ndarray:
 
 
 def _profiles_1d(
-    likelihood: GlobalLikelihood, names: list[str], n: int, seed: int
+    likelihood: GlobalLikelihood, names: list[str], n: int, seed: int, stage: Stage = quiet
 ) -> tuple[dict[str, Any], list[Candidate]]:
     """The 1-D profile of each mass (physical values and chi^2), and each one's lowest point."""
     profiles: dict[str, Any] = {}
     lowest: list[Candidate] = []
     for name in names:
+        stage(f"fit: profile of {name} ({n} points)...")
         grid = _grid(likelihood, name, n)
         found = profile(likelihood, [name], grid[:, None], seed=seed)
         parameter = likelihood.parameters[likelihood.names.index(name)]
@@ -96,16 +109,22 @@ def _lowest(
 
 
 def fit_scenario(
-    scenario: Scenario, *, seed: int = 0, n_profile: int = 25, n_profile_2d: int = 15
+    scenario: Scenario,
+    *,
+    seed: int = 0,
+    n_profile: int = 25,
+    n_profile_2d: int = 15,
+    stage: Stage = quiet,
 ) -> dict[str, Any]:
     """Everything `g2fit fit` writes to fit.json (see README).
 
     The best fit is the lowest point found: MIGRAD from a scan, then the 1-D and 2-D
     profiles; if a profile point lies lower, the fit (MIGRAD, HESSE, MINOS) restarts from
     it and the lower of the two is kept. Everything is then reported at that one point, and
-    the upper limits are taken relative to its chi2_min.
+    the upper limits are taken relative to its chi2_min. `stage` is told each step as it starts.
     """
     likelihood = GlobalLikelihood(scenario)
+    stage(f"fit: {scenario.name}: scanning the prior, then MIGRAD, HESSE and MINOS...")
     result = best_fit(likelihood, seed=seed)
     chi2_sm = likelihood.chi2_sm()
     if not (np.isfinite(chi2_sm) and np.isfinite(result.chi2_min)):
@@ -114,12 +133,14 @@ def fit_scenario(
             f"(constants {scenario.constants.as_dict()})"
         )
     free_masses = [name for name in PROFILED if name in likelihood.names]
-    profiles, candidates = _profiles_1d(likelihood, free_masses, n_profile, seed)
+    profiles, candidates = _profiles_1d(likelihood, free_masses, n_profile, seed, stage)
     profile_2d: dict[str, Any] | None = None
     if len(free_masses) == 2:
+        stage(f"fit: 2-D profile of m_L, m_S ({n_profile_2d} x {n_profile_2d} points)...")
         profile_2d, lowest_2d = _profile_2d(likelihood, free_masses, n_profile_2d, seed)
         candidates.append(lowest_2d)
     result, start = _lowest(likelihood, result, candidates)
+    stage(f"fit: 95% CL upper limits of {', '.join(free_masses) or 'no mass'}...")
     limits = {
         name: upper_limit(
             likelihood,
@@ -155,6 +176,7 @@ def _document(
         "at_limit": result.at_limit,
         "hesse_errors_internal": result.hesse_errors,
         "minos_68": result.minos,
+        "minos_68_note": _minos_note(result),
         "chi2_min": result.chi2_min,
         "best_fit_start": start,
         "chi2_sm": likelihood.chi2_sm(),
@@ -172,17 +194,54 @@ def _document(
     }
 
 
+def _minos_note(result: FitResult) -> str | None:
+    """Why minos_68 lacks parameters (None when it has them all), for fit.json."""
+    if not result.minos_missing:
+        return None
+    reasons = "; ".join(f"{name}: {why}" for name, why in result.minos_missing.items())
+    return f"no MINOS 68% interval for {', '.join(result.minos_missing)} ({reasons})"
+
+
 def run_fit(
-    scenario: Scenario, out: Path, *, seed: int = 0, n_profile: int = 25, n_profile_2d: int = 15
+    scenario: Scenario,
+    out: Path,
+    *,
+    seed: int = 0,
+    n_profile: int = 25,
+    n_profile_2d: int = 15,
+    stage: Stage = quiet,
 ) -> FitReport:
     """Fit the scenario and write OUT/fit.json; OUT is locked meanwhile, and refused if it
-    holds another scenario's results or the fit of another seed."""
+    holds another scenario's results or the fit of another seed. A posterior already in OUT
+    gets its corner.png redrawn with the best fit marked. `stage` hears each step."""
     prepare_output_folder(out)
     with owned_folder(out):
-        check_folder_results(out, GlobalLikelihood(scenario), fit_seed=seed)
-        document = fit_scenario(scenario, seed=seed, n_profile=n_profile, n_profile_2d=n_profile_2d)
-        write_json(out / FIT_FILE, document)
-    return FitReport(document, out / FIT_FILE)
+        likelihood = GlobalLikelihood(scenario)
+        check_folder_results(out, likelihood, fit_seed=seed)
+        document = fit_scenario(
+            scenario, seed=seed, n_profile=n_profile, n_profile_2d=n_profile_2d, stage=stage
+        )
+        files: list[tuple[Path, str | bytes]] = [(out / FIT_FILE, json_text(document))]
+        if (out / POSTERIOR_FILE).exists():
+            stage("fit: redrawing corner.png with the best fit marked...")
+            files.append((out / CORNER_FILE, corner_with_best_fit(out, likelihood, document)))
+        write_files(files)
+    corner = out / CORNER_FILE if len(files) > 1 else None
+    return FitReport(document, out / FIT_FILE, corner)
+
+
+def corner_with_best_fit(
+    out: Path, likelihood: GlobalLikelihood, document: dict[str, Any]
+) -> bytes:
+    """The corner plot of the posterior in OUT (as mcmc draws it) with fit.json's best fit
+    marked, as PNG bytes."""
+    from g2fit.io.figures import corner_plot  # matplotlib and arviz load on use
+    from g2fit.io.posterior import load_posterior
+
+    frame = load_posterior(out)
+    samples = {name: frame[name].to_numpy() for name in likelihood.names}
+    truths = {name: float(value) for name, value in document["best_fit"].items()}
+    return corner_plot(samples, truths, f"{likelihood.scenario.name}: {len(frame)} samples")
 
 
 def format_fit_table(document: dict[str, Any]) -> str:

@@ -22,10 +22,12 @@ class IntegrandReport:
     figure: Path
 
     def text(self) -> str:
+        """Both integrals in units of m_S^-2, each beside its analytic value."""
         return (
-            f"m_L/m_S = {self.ratio:g}: integral du f'(u) = {self.integral:.3e} (quadrature), "
+            f"m_L/m_S = {self.ratio:g} (u = k^2 in units of m_S^2): "
+            f"integral du f'(u) = {self.integral:.3e} m_S^-2 (quadrature; analytically 0), "
             f"integral du |f'(u)| = {self.magnitude:.6g} m_S^-2 "
-            f"(= 2/(1 + m_L/m_S)^2 = {2 / (1 + self.ratio) ** 2:.6g})"
+            f"(analytically 2/(m_L + m_S)^2 = {2 / (1 + self.ratio) ** 2:.6g} m_S^-2)"
         )
 
 

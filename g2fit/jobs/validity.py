@@ -60,16 +60,35 @@ class ValidityMap:
         return None
 
 
-def validity_map(couplings: dict[str, float], n: int, constants: Constants) -> ValidityMap:
-    """exact / eq. 12 of the one-loop Delta a_mu and of its chiral part on an n x n grid."""
+#: Grid points whose observables are computed at once: bounds the exact mode's
+#: intermediates (~1.4 kB a point: a 2000 x 2000 grid at once would need ~5.4 GB).
+CHUNK_POINTS = 100_000
+
+
+def validity_map(
+    couplings: dict[str, float], n: int, constants: Constants, chunk: int = CHUNK_POINTS
+) -> ValidityMap:
+    """exact / eq. 12 of the one-loop Delta a_mu and of its chiral part on an n x n grid,
+    computed a block of rows (at most `chunk` points, at least one row) at a time."""
     masses = np.geomspace(*MASS_RANGE_GEV, n)
-    m_L, m_S = np.meshgrid(masses, masses)
-    yukawas = [couplings[name] for name in ("Y_L", "Y_R", "Y_V", "Y_Vp")]
-    eft = observables(m_L, m_S, *yukawas, constants=constants)
-    exact = observables(m_L, m_S, *yukawas, constants=constants, loops="exact")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = {name: exact[key] / eft["delta_amu_one_loop"] for name, key in RATIOS.items()}
+    rows = max(chunk // n, 1)
+    blocks = [
+        _ratios(couplings, masses, masses[i : i + rows], constants) for i in range(0, n, rows)
+    ]
+    ratios = {name: np.concatenate([b[name] for b in blocks]) for name in RATIOS}
     return ValidityMap(dict(couplings), masses, masses, ratios)
+
+
+def _ratios(
+    couplings: dict[str, float], m_L: FloatArray, m_S: FloatArray, constants: Constants
+) -> dict[str, FloatArray]:
+    """exact / eq. 12 at every (m_L, m_S) pair (GeV): rows m_S, columns m_L."""
+    grid_L, grid_S = np.meshgrid(m_L, m_S)
+    yukawas = [couplings[name] for name in ("Y_L", "Y_R", "Y_V", "Y_Vp")]
+    eft = observables(grid_L, grid_S, *yukawas, constants=constants)
+    exact = observables(grid_L, grid_S, *yukawas, constants=constants, loops="exact")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {name: exact[key] / eft["delta_amu_one_loop"] for name, key in RATIOS.items()}
 
 
 #: The grid's columns, with their meaning.

@@ -78,5 +78,10 @@ class Constants:
         values["y_t"] = self.y_t
         return values
 
+    def overrides(self) -> dict[str, float]:
+        """The values (as_dict's) that differ from the defaults', e.g. those set by --set."""
+        defaults = Constants().as_dict()
+        return {k: float(v) for k, v in self.as_dict().items() if v != defaults[k]}
+
 
 DEFAULT_CONSTANTS = Constants()

@@ -125,3 +125,12 @@ def test_a_correlated_uncertainty_that_squares_to_zero_is_one_line(tmp_path: Pat
         env={"G2FIT_DATA": str(data)},
     )
     one_line_error(result, f"{data / 'ew.toml'}: [ew_fit_2021_muon] field 'uncertainties': item 2")
+
+
+def test_the_integrand_message_gives_every_integral_its_unit(tmp_path: Path) -> None:
+    from g2fit.jobs.integrand import IntegrandReport
+
+    text = IntegrandReport(1000.0, -2e-22, 1.99601e-06, tmp_path / "f.png").text()
+    assert "integral du f'(u) = -2.000e-22 m_S^-2 " in text
+    assert "integral du |f'(u)| = 1.99601e-06 m_S^-2 " in text
+    assert text.endswith("2/(m_L + m_S)^2 = 1.99601e-06 m_S^-2)")

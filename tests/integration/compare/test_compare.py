@@ -124,10 +124,20 @@ def test_scenario_comparison_runs_what_is_missing(small_run: Path, tmp_path: Pat
     )
     assert made.returncode == 0, made.stderr
     assert not (own_run / "fit.json").exists()
+    stages: list[str] = []
     document = compare_scenarios(
-        ["paper-2021", "current-lattice"], ["hl-lhc"], results=results, progress=False
+        ["paper-2021", "current-lattice"],
+        ["hl-lhc"],
+        results=results,
+        progress=False,
+        stage=stages.append,
     )
     assert (own_run / "fit.json").exists()  # it ran the missing fits
+    # A line per long stage (on a terminal's stderr from the command line).
+    assert "fit: profile of m_L (25 points)..." in stages
+    for name in ("paper-2021", "current-lattice"):
+        assert f"compare: {name}: excluded fractions of its posterior..." in stages
+        assert f"compare: {name}: cross-check of emcee against nested sampling..." in stages
     rows = document["scenarios"]
     assert list(rows) == ["paper-2021", "current-lattice"]
     assert rows["current-lattice"]["upper_limits_95"]["m_L"] is None
