@@ -25,7 +25,6 @@ import numpy as np
 
 from g2fit.inference.crosscheck import Draws, compare_draws, estimate
 from g2fit.inference.nested import NestedSettings
-from g2fit.inference.prior_mc import prior_monte_carlo
 from g2fit.io.posterior import run_attrs
 from g2fit.jobs.cross_check import prior_mc_draws, run_draws
 from g2fit.jobs.mcmc import default_settings, run_mcmc
@@ -88,8 +87,7 @@ def main() -> None:
     for name in args.scenarios.split(","):
         scenario = load_scenario(name)
         likelihood = GlobalLikelihood(scenario)
-        exact = prior_monte_carlo(likelihood, int(args.prior_draws), seed=7)
-        reference = prior_mc_draws(scenario, FUTURES, int(args.prior_draws), seed=7)
+        reference, exact = prior_mc_draws(scenario, FUTURES, int(args.prior_draws), seed=7)
         log_z = (exact.log_evidence, exact.log_evidence_error)
         log_l_sm = -0.5 * likelihood.chi2_sm()
         references[name] = {

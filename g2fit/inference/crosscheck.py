@@ -9,8 +9,9 @@ The error of a chain's estimate is from batch means (BATCHES consecutive blocks 
 all walkers pooled): the walkers of an ensemble are not independent chains, and a tail
 quantity can mix far more slowly than the bulk, so per-walker ESS would understate it. The
 error of a weighted sample (prior Monte Carlo) is the delta-method error of its ratio
-estimator. z = difference / combined error is read against Student's t with the
-Welch-Satterthwaite degrees of freedom, and the posteriors agree when the family-wise
+estimator, at least the binomial error of its Kish effective size. z = difference / combined
+error is read against Student's t with the Welch-Satterthwaite degrees of freedom, and the
+posteriors agree when the family-wise
 p-value (the smallest p times the number of comparisons, Bonferroni) exceeds AGREEMENT_P.
 """
 
@@ -60,28 +61,34 @@ def estimate(draws: Draws, indicator: NDArray[np.bool_] | FloatArray) -> tuple[f
     if draws.weights is not None:
         w = draws.weights
         f = float(np.sum(w * values))
-        return f, max(math.sqrt(float(np.sum(w**2 * (values - f) ** 2))), floor), math.inf
+        delta_method = math.sqrt(float(np.sum(w**2 * (values - f) ** 2)))
+        # heavy-tailed weights make the delta method optimistic: never below the binomial
+        # error of Kish's effective sample size
+        kish = math.sqrt(laplace * (1 - laplace) * float(np.sum(w**2)))
+        return f, max(delta_method, kish, floor), math.inf
     if draws.shape is None:
         raise ValueError(f"{draws.label}: draws need a chain shape or weights")
-    f, error = batch_means(values.reshape(draws.shape))
-    return f, max(error, floor), BATCHES - 1.0
+    f, error, batches = batch_means(values.reshape(draws.shape))
+    return f, max(error, floor), batches - 1.0
 
 
-def batch_means(values: FloatArray, batches: int = BATCHES) -> tuple[float, float]:
-    """Mean of a (chains, draws) array and its error from the means of `batches`
-    consecutive blocks of draws (every chain in each block)."""
+def batch_means(values: FloatArray, batches: int = BATCHES) -> tuple[float, float, int]:
+    """Mean of a (chains, draws) array, its error from the means of `batches` consecutive
+    blocks of draws (every chain in each block), and the number of blocks used."""
     draws = values.shape[1]
+    if draws < 2:
+        raise ValueError("a batch-means error needs at least 2 draws per chain")
     batches = min(batches, draws)
     edges = np.linspace(0, draws, batches + 1).astype(int)
     means = np.array([values[:, a:b].mean() for a, b in itertools.pairwise(edges)])
-    return float(values.mean()), float(means.std(ddof=1) / math.sqrt(batches))
+    return float(values.mean()), float(means.std(ddof=1) / math.sqrt(batches)), batches
 
 
 def effective_size(values: FloatArray) -> float:
     """The effective sample size of a (chains, draws) quantity from its batch-means error:
     its variance over the error squared, at most the number of draws."""
     variance = float(values.var())
-    _, error = batch_means(values)
+    _, error, _ = batch_means(values)
     if variance == 0 or error == 0:
         return float(values.size)
     return min(variance / error**2, float(values.size))
@@ -101,7 +108,8 @@ def _compare(
 ) -> dict[str, Any]:
     (f_a, e_a, dof_a), (f_b, e_b, dof_b) = estimate(a, in_a), estimate(b, in_b)
     error = math.hypot(e_a, e_b)
-    dof = error**4 / (e_a**4 / dof_a + e_b**4 / dof_b)  # Welch-Satterthwaite
+    spread = e_a**4 / dof_a + e_b**4 / dof_b
+    dof = error**4 / spread if spread > 0 else math.inf  # Welch-Satterthwaite
     z = (f_a - f_b) / error
     return {"quantity": quantity, "a": f_a, "b": f_b, "error": error, "z": z,
             "p": float(2 * stats.t.sf(abs(z), dof))}  # fmt: skip

@@ -99,19 +99,20 @@ def run_nested(likelihood: GlobalLikelihood, settings: NestedSettings, folder: P
 
     low, high = likelihood.bounds.T
     span = high - low
-    calls = 0
 
     def transform(unit: FloatArray) -> FloatArray:
         return np.asarray(low + span * unit)
 
     def log_likelihood(theta: FloatArray) -> FloatArray:
-        nonlocal calls
-        calls += 1
         values = likelihood.log_prob(theta)
         return np.where(np.isfinite(values), values, _FLOOR)
 
     share, share_error = prior_support(likelihood)
-    np.random.seed(settings.seed)  # noqa: NPY002 (UltraNest draws from numpy's global generator)
+    # UltraNest draws from numpy's global generator: seeded here, restored afterwards
+    global_state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(settings.seed)  # noqa: NPY002
+    logger = logging.getLogger("ultranest")
+    handlers_before = set(logger.handlers)
     sampler = ultranest.ReactiveNestedSampler(
         list(likelihood.names),
         log_likelihood,
@@ -120,7 +121,7 @@ def run_nested(likelihood: GlobalLikelihood, settings: NestedSettings, folder: P
         log_dir=str(folder),
         resume="resume",
     )
-    for handler in sampler.logger.handlers:  # its log file stays complete; stderr is g2fit's
+    for handler in set(logger.handlers) - handlers_before:  # stderr is g2fit's, not UltraNest's
         if not isinstance(handler, logging.FileHandler):
             handler.setLevel(logging.WARNING)
     try:
@@ -130,13 +131,15 @@ def run_nested(likelihood: GlobalLikelihood, settings: NestedSettings, folder: P
             show_status=False,
             viz_callback=False,
         )
-    finally:  # UltraNest leaves its point store and log file open
+    finally:  # UltraNest leaves its point store and the log handlers it added open
         sampler.pointstore.close()
-        for handler in list(sampler.logger.handlers):
+        for handler in set(logger.handlers) - handlers_before:
             handler.close()
-            sampler.logger.removeHandler(handler)
+            logger.removeHandler(handler)
+        np.random.set_state(global_state)  # noqa: NPY002
     weighted = result["weighted_samples"]
     weights = np.asarray(weighted["weights"], dtype=float)
+    # points at the floor (outside the prior's support) carry exp(-1e300) = 0 already: a guard
     inside = np.asarray(weighted["logl"]) > _FLOOR / 2
     weights = np.where(inside, weights, 0.0)
     weights /= weights.sum()

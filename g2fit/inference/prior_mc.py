@@ -19,9 +19,10 @@ from g2fit.likelihood.global_likelihood import GlobalLikelihood
 
 FloatArray = NDArray[np.float64]
 
-#: Draws whose likelihood is below exp(-KEEP_BELOW_MAX) times the largest seen are not kept
-#: as samples (they are counted in Z): their total weight is below N e^-30, negligible.
-KEEP_BELOW_MAX = 30.0
+#: Draws within exp(-KEEP_ALL) of the largest likelihood seen so far are all kept as samples;
+#: below it a draw is kept with probability L / L_c, L_c = exp(-KEEP_ALL) L_max, and given
+#: the weight L_c (Russian roulette: unbiased, and memory stays near the draws that matter).
+KEEP_ALL = 8.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,20 +41,6 @@ class WeightedPosterior:
         """Kish's effective sample size 1 / sum w^2 of the weighted sample."""
         return float(1.0 / np.sum(self.weights**2))
 
-    def fraction(self, mask: NDArray[np.bool_]) -> tuple[float, float]:
-        """Posterior probability of `mask` (over positions) and its Monte-Carlo error."""
-        w = self.weights
-        f = float(np.sum(w[mask]))
-        # delta-method error of a ratio estimator sum(w 1_A) / sum(w)
-        error = math.sqrt(float(np.sum(w**2 * (mask - f) ** 2)))
-        return f, error
-
-    def quantile(self, values: FloatArray, q: float) -> float:
-        """Weighted quantile q of `values` (one per position)."""
-        order = np.argsort(values)
-        cumulative = np.cumsum(self.weights[order])
-        return float(values[order][np.searchsorted(cumulative, q * cumulative[-1])])
-
 
 def prior_monte_carlo(
     likelihood: GlobalLikelihood, draws: int, seed: int, chunk: int = 1_000_000
@@ -64,9 +51,8 @@ def prior_monte_carlo(
     likelihood over the draws inside the prior's support."""
     rng = np.random.default_rng(seed)
     kept_positions: list[FloatArray] = []
-    kept_log_l: list[FloatArray] = []
-    best = -math.inf
-    # Running sums of L and L^2, scaled by exp(-shift) to stay finite.
+    kept_log_weights: list[FloatArray] = []
+    # Running sums of L and L^2, scaled by exp(-shift) to stay finite; shift = the largest ln L.
     shift, sum_l, sum_l2, inside_count = None, 0.0, 0.0, 0
     for start in range(0, draws, chunk):
         theta = likelihood.prior_draws(min(chunk, draws - start), rng)
@@ -84,17 +70,15 @@ def prior_monte_carlo(
         scaled = np.exp(log_l[finite] - shift)
         sum_l += float(scaled.sum())
         sum_l2 += float((scaled**2).sum())
-        best = max(best, top)
-        keep = finite & (log_l > best - KEEP_BELOW_MAX)
+        log_cut = shift - KEEP_ALL
+        with np.errstate(invalid="ignore"):
+            keep = finite & (np.log(rng.random(len(log_l))) < log_l - log_cut)
         kept_positions.append(theta[keep])
-        kept_log_l.append(log_l[keep])
+        kept_log_weights.append(np.maximum(log_l[keep], log_cut))
     if shift is None or inside_count == 0:
         raise ValueError("no prior draw has a finite likelihood")
     positions = np.concatenate(kept_positions)
-    log_l = np.concatenate(kept_log_l)
-    keep = log_l > best - KEEP_BELOW_MAX
-    positions, log_l = positions[keep], log_l[keep]
-    weights = np.exp(log_l - best)
+    weights = np.exp(np.concatenate(kept_log_weights) - shift)
     weights /= weights.sum()
     mean = sum_l / inside_count
     variance = max(sum_l2 / inside_count - mean**2, 0.0)

@@ -10,7 +10,7 @@ from typing import Any
 
 from g2fit.errors import InputError
 from g2fit.inference.crosscheck import Draws, compare_draws
-from g2fit.inference.prior_mc import prior_monte_carlo
+from g2fit.inference.prior_mc import WeightedPosterior, prior_monte_carlo
 from g2fit.io.posterior import load_posterior, run_attrs
 from g2fit.jobs.compare import excluded_flags, point_of, scenario_of_run
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
@@ -39,8 +39,11 @@ def run_draws(run: Path, futures: list[str]) -> tuple[Draws, Scenario]:
     return Draws(label, values, shape=shape, fractions=fractions), scenario
 
 
-def prior_mc_draws(scenario: Scenario, futures: list[str], draws: int, seed: int) -> Draws:
-    """The scenario's posterior by plain Monte Carlo over the prior, as weighted Draws."""
+def prior_mc_draws(
+    scenario: Scenario, futures: list[str], draws: int, seed: int
+) -> tuple[Draws, WeightedPosterior]:
+    """The scenario's posterior by plain Monte Carlo over the prior, as weighted Draws, and
+    the weighted sample itself (with the evidence)."""
     likelihood = GlobalLikelihood(scenario)
     reference = prior_monte_carlo(likelihood, draws, seed)
     point = likelihood.point(reference.positions)
@@ -49,14 +52,14 @@ def prior_mc_draws(scenario: Scenario, futures: list[str], draws: int, seed: int
     values.update({_fraction_name(f): flags[f].astype(float) for f in futures})
     fractions = tuple(_fraction_name(f) for f in futures)
     label = f"{PRIOR_MC} ({draws:.0e} draws)"
-    return Draws(label, values, weights=reference.weights, fractions=fractions)
+    return Draws(label, values, weights=reference.weights, fractions=fractions), reference
 
 
 def cross_check(run: Path, other: str, futures: list[str], seed: int = 1) -> dict[str, Any]:
     """Compare RUN's posterior with OTHER's (a run folder of the same scenario, or prior-mc)."""
     draws, scenario = run_draws(run, futures)
     if other == PRIOR_MC:
-        reference = prior_mc_draws(scenario, futures, PRIOR_MC_DRAWS, seed)
+        reference, _ = prior_mc_draws(scenario, futures, PRIOR_MC_DRAWS, seed)
     else:
         other_path = Path(other)
         other_scenario, _ = scenario_of_run(other_path)
