@@ -49,6 +49,20 @@ _SEAL_TAG = b"g2fit-sha256:"
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
+def check_fingerprint(run_file: Path, identity: dict[str, Any]) -> None:
+    """Refuse a checkpoint whose run.json records another run than `identity`, naming the
+    first field that differs."""
+    stored = read_json_object(run_file).get("fingerprint")
+    if not isinstance(stored, dict):
+        raise InputError(f"{run_file}: field 'fingerprint' missing; not a g2fit checkpoint")
+    for key, value in identity.items():
+        if stored.get(key) != value:
+            raise InputError(
+                f"{run_file.parent} holds a run with a different {key} "
+                f"({stored.get(key)!r}, not {value!r}); use another --out or delete it"
+            )
+
+
 def seal(data: bytes) -> bytes:
     """An HDF5 file made with a 512-byte user block, its SHA-256 written into that block."""
     digest = hashlib.sha256(data[_SEAL_SIZE:]).hexdigest().encode()
@@ -173,15 +187,7 @@ class Checkpoint(emcee.backends.Backend):  # type: ignore[misc]
             if self.chunks():
                 raise InputError(f"{self.folder}: chunk files without run.json; not a g2fit run")
             return 0
-        stored = read_json_object(run_file).get("fingerprint")
-        if not isinstance(stored, dict):
-            raise InputError(f"{run_file}: field 'fingerprint' missing; not a g2fit checkpoint")
-        for key, value in identity.items():
-            if stored.get(key) != value:
-                raise InputError(
-                    f"{self.folder} holds a run with a different {key} "
-                    f"({stored.get(key)!r}, not {value!r}); use another --out or delete it"
-                )
+        check_fingerprint(run_file, identity)
         done = self._steps_done()
         if done > steps:
             raise InputError(f"{self.folder} already holds {done} steps, more than --steps {steps}")

@@ -23,13 +23,8 @@ from g2fit.inference.nested import (
     fingerprint,
     run_nested,
 )
-from g2fit.io.files import (
-    owned_folder,
-    prepare_output_folder,
-    read_json_object,
-    write_files,
-    write_json,
-)
+from g2fit.io.checkpoint import check_fingerprint
+from g2fit.io.files import owned_folder, prepare_output_folder, write_files, write_json
 from g2fit.io.posterior import build_inference_data, summarize
 from g2fit.jobs.mcmc import MIN_ESS, McmcResult, best_fit_truths, common_attrs, posterior_files
 from g2fit.jobs.run_folder import check_folder_results
@@ -64,15 +59,7 @@ def _check_checkpoint(folder: Path, identity: dict[str, Any]) -> None:
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: not a folder; a nested run keeps its points there: move it")
     if run_file.exists():
-        stored = read_json_object(run_file).get("fingerprint")
-        if not isinstance(stored, dict):
-            raise InputError(f"{run_file}: field 'fingerprint' missing; not a g2fit checkpoint")
-        for key, value in identity.items():
-            if stored.get(key) != value:
-                raise InputError(
-                    f"{folder} holds a nested run with a different {key} "
-                    f"({stored.get(key)!r}, not {value!r}); use another --out or delete it"
-                )
+        check_fingerprint(run_file, identity)
         return
     if folder.exists() and any(folder.iterdir()):
         raise InputError(f"{folder}: files without run.json; not a g2fit checkpoint")
