@@ -9,8 +9,8 @@ Ter Braak & Vrugt, Stat. Comput. 18 (2008) 435, with its derivation.
 
 PriorMove proposes fresh prior draws (independence Metropolis-Hastings): it lets walkers jump
 between the narrow g-2 ridge and the broad, SM-like tails that local moves cross slowly.
-On paper-2021 it cuts the run-to-run spread of the m_L > 1500 GeV fraction threefold at equal
-cost (benchmarks/run.py, case "sampler moves").
+On paper-2021 it cuts the run-to-run spread of the m_L > 1500 GeV fraction three- to sixfold
+at equal cost (benchmarks/run.py, case "mcmc moves, spread").
 """
 
 from __future__ import annotations
