@@ -55,19 +55,20 @@ def estimate(draws: Draws, indicator: NDArray[np.bool_] | FloatArray) -> tuple[f
     """The posterior mean of a 0/1 indicator over the draws, its Monte-Carlo error and the
     error's degrees of freedom (inf for a weighted sample of independent draws)."""
     values = np.asarray(indicator, dtype=float)
-    # never below the error of independent draws (Laplace's rule where no draw differs)
-    laplace = (values.sum() + 1) / (values.size + 2)
-    floor = math.sqrt(laplace * (1 - laplace) / values.size)
     if draws.weights is not None:
         w = draws.weights
         f = float(np.sum(w * values))
         delta_method = math.sqrt(float(np.sum(w**2 * (values - f) ** 2)))
         # heavy-tailed weights make the delta method optimistic: never below the binomial
-        # error of Kish's effective sample size
-        kish = math.sqrt(laplace * (1 - laplace) * float(np.sum(w**2)))
-        return f, max(delta_method, kish, floor), math.inf
+        # error of Kish's effective size n (f regularized by Laplace's rule where n f ~ 0)
+        n = 1.0 / float(np.sum(w**2))
+        regular = (f * n + 1) / (n + 2)
+        return f, max(delta_method, math.sqrt(regular * (1 - regular) / n)), math.inf
     if draws.shape is None:
         raise ValueError(f"{draws.label}: draws need a chain shape or weights")
+    # never below the error of independent draws (Laplace's rule where no draw differs)
+    laplace = (values.sum() + 1) / (values.size + 2)
+    floor = math.sqrt(laplace * (1 - laplace) / values.size)
     f, error, batches = batch_means(values.reshape(draws.shape))
     return f, max(error, floor), batches - 1.0
 
