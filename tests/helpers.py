@@ -61,3 +61,29 @@ def edit_text(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], needle: str) -> str:
+    """The single stderr line of a refused command (exit code 2), which must hold `needle`."""
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("g2fit: error: ")
+    assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def hold_lock(folder: Path) -> subprocess.Popen[str]:
+    """Another process holding the folder's lock, as a running g2fit does."""
+    code = (
+        "import fcntl, os, time\n"
+        f"fd = os.open({str(folder / '.g2fit.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.write(fd, str(os.getpid()).encode())\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "locked"
+    return child

@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import copy_shipped, edit_text, run_cli
+from helpers import copy_shipped, edit_text, one_line_error, run_cli
 
 import g2fit
 from g2fit.cli_parser import COMMANDS
 
 SMALL_RUN = ["--walkers", "8", "--steps", "40", "--no-progress"]
-
-
-def one_line_error(result: subprocess.CompletedProcess[str], needle: str) -> str:
-    """The single stderr line of a refused command (exit code 2), which must hold `needle`."""
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("g2fit: error: ")
-    assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def test_g2fit_without_a_command_prints_its_usage() -> None:

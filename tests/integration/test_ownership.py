@@ -4,12 +4,10 @@ they take its lock and never write over a run's results."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import run_cli
+from helpers import hold_lock, one_line_error, run_cli
 
 RESULTS = ["posterior.nc", "summary.csv", "corner.png", "fit.json", "comparison.png"]
 
@@ -34,14 +32,6 @@ def with_out(args: list[str], folder: Path) -> list[str]:
     return [a.replace("OUT", str(folder)) for a in args]
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], needle: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("g2fit: error: ")
-    assert needle in lines[0], lines[0]
-
-
 @pytest.fixture
 def run(tmp_path: Path) -> Path:
     """A run folder's result files (their content does not matter here)."""
@@ -59,22 +49,6 @@ def test_a_figure_never_overwrites_a_run_s_results(run: Path, args: list[str], s
     result = run_cli(*with_out(args, run), timeout=300)
     one_line_error(result, str(figure.with_suffix(f".{suffix}")))
     assert hashes(run) == before
-
-
-def hold_lock(folder: Path) -> subprocess.Popen[str]:
-    """Another process holding the folder's lock, as a running g2fit does."""
-    code = (
-        "import fcntl, os, time\n"
-        f"fd = os.open({str(folder / '.g2fit.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "os.write(fd, str(os.getpid()).encode())\n"
-        "print('locked', flush=True)\n"
-        "time.sleep(120)\n"
-    )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "locked"
-    return child
 
 
 def test_a_folder_in_use_is_refused_by_the_figure_commands(run: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from helpers import POINT, reseal, run_cli
+from helpers import POINT, hold_lock, one_line_error, reseal, run_cli
 
 import g2fit
 from g2fit.errors import InputError
@@ -49,14 +49,6 @@ def g2fit_cli(
     )
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], needle: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("g2fit: error: ")
-    assert needle in lines[0], lines[0]
-
-
 def hashes(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -83,22 +75,6 @@ def run(finished: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "run"
     shutil.copytree(finished, folder)
     return folder
-
-
-def hold_lock(folder: Path) -> subprocess.Popen[str]:
-    """Another process holding the folder's lock, as a running g2fit does."""
-    code = (
-        "import fcntl, os, sys, time\n"
-        f"fd = os.open({str(folder / '.g2fit.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
-        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-        "os.write(fd, str(os.getpid()).encode())\n"
-        "print('locked', flush=True)\n"
-        "time.sleep(120)\n"
-    )
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    assert child.stdout.readline().strip() == "locked"
-    return child
 
 
 def test_a_folder_in_use_is_refused_by_every_writer(run: Path) -> None:
