@@ -11,7 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from g2fit.api import OBSERVABLES, SampleResult, compare, fit, observables, plane, sample
+from g2fit.api import (
+    OBSERVABLES,
+    SampleResult,
+    compare,
+    fit,
+    observables,
+    pair_cross_section,
+    plane,
+    sample,
+)
 from g2fit.errors import InputError, OutputError
 from g2fit.model.constants import DEFAULT_CONSTANTS, HIGGS_VEV_GEV, Constants
 from g2fit.model.loops import loop_function_F
@@ -56,6 +65,7 @@ __all__ = [
     "load_scenario",
     "loop_function_F",
     "observables",
+    "pair_cross_section",
     "plane",
     "sample",
 ]

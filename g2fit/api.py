@@ -44,7 +44,7 @@ from g2fit.jobs.defaults import (
 )
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
 from g2fit.model.decays import DECAY_OBSERVABLES
-from g2fit.model.decays import decays as heavy_decays
+from g2fit.model.lhc_signal import LHC_OBSERVABLES
 from g2fit.model.observables import OBSERVABLES as MODEL_OBSERVABLES
 from g2fit.model.observables import observables as model_observables
 
@@ -66,7 +66,7 @@ ConstantsLike = Constants | Mapping[str, float]
 
 #: The keys of `observables`, with their meaning: the model's observables (eqs. 4, 12, 14,
 #: 16), then the heavy states' masses (GeV) and the branching ratios the LHC searches assume.
-OBSERVABLES: dict[str, str] = {**MODEL_OBSERVABLES, **DECAY_OBSERVABLES}
+OBSERVABLES: dict[str, str] = {**MODEL_OBSERVABLES, **DECAY_OBSERVABLES, **LHC_OBSERVABLES}
 
 
 def observables(
@@ -87,8 +87,10 @@ def observables(
 
     m_L, m_S, cutoff in GeV; the Yukawas of eq. 3 (Y_Vp is Y'_V). With `decays` (the
     default) also m_E and m_N_doublet (GeV), BR_E_to_SM and BR_N_to_SM, from the mass
-    eigenstates (~7 us a point; nan outside 1-1e5 GeV or where a state has no open decay);
-    `decays=False` leaves them out. The rest: g2fit.model.observables.observables.
+    eigenstates (~10 us a point; nan outside 1-1e5 GeV or where a state has no open decay),
+    and what the LHC sees of them (LHC pair cross sections in fb, the share no doublet search
+    covers: g2fit.model.lhc_signal; nan outside m_L = 100-5000 GeV); `decays=False` leaves
+    them out. The rest: g2fit.model.observables.observables.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -112,8 +114,22 @@ def observables(
             np.broadcast_to(np.asarray(x, dtype=float), shape)
             for x in (m_L, m_S, Y_L, Y_R, Y_V, Y_Vp)
         )
-        values.update(heavy_decays(mL, mS, YL, YR, YV, YVp, constants))
+        from g2fit.jobs.observables import heavy_lepton_observables
+
+        values.update(heavy_lepton_observables((mL, mS, YL, YR, YV, YVp), constants))
     return values
+
+
+def pair_cross_section(
+    m_L: ArrayLike, sqrt_s: float = 13000.0, channel: str = "total"
+) -> FloatArray:
+    """The doublet's LHC pair-production cross section (fb) at degenerate masses m_L (GeV):
+    channel EE (E+E-), EN (E+N and E-Nbar), NN (N Nbar) or total, at sqrt_s 13000 or 14000
+    GeV (`g2fit cross-sections`; sources in data/cross_sections/). A mass outside 100-5000
+    GeV or another energy is an InputError."""
+    from g2fit.config.cross_sections import load_cross_sections
+
+    return load_cross_sections().sigma(m_L, float(sqrt_s), channel)
 
 
 def _names(value: Names | None, argument: str) -> list[str]:

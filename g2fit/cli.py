@@ -192,6 +192,13 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_cross_sections(args: argparse.Namespace) -> int:
+    from g2fit.jobs.cross_sections import cross_section_rows, format_rows
+
+    print(format_rows(cross_section_rows(args.masses, args.sqrt_s), args.json))
+    return 0
+
+
 #: What runs each command.
 RUNNERS = {
     "observables": run_observables,
@@ -201,6 +208,7 @@ RUNNERS = {
     "integrand": run_integrand,
     "validity": run_validity,
     "compare": run_compare,
+    "cross-sections": run_cross_sections,
 }
 
 

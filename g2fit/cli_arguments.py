@@ -49,6 +49,14 @@ def name_list(text: str) -> list[str]:
     return names
 
 
+def comma_floats(text: str) -> list[float]:
+    """Positive numbers, comma-separated (masses or energies in GeV)."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+    return [positive_mass(item) for item in items]
+
+
 #: The largest m_L/m_S of `integrand` (the size caps of the other commands: jobs.defaults).
 MAX_MASS_RATIO = 1e6
 

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from g2fit import __version__
 from g2fit.cli_arguments import (
     at_least_one,
+    comma_floats,
     constant_override,
     finite,
     integer,
@@ -164,6 +165,30 @@ def _add_observables(parser: argparse.ArgumentParser) -> None:
     )
     _add_constants(point)  # type: ignore[arg-type]
     _add_loops(parser, "eft")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+CROSS_SECTIONS_HELP = """\
+The doublet's pair-production cross sections at the LHC per channel (E+E-, E N with both
+charges, N Nbar) in fb: at 13 TeV the LHC SUSY cross-section working group's NLO+NNLL
+higgsino sum (the doublet's quantum numbers), split into channels at leading order; at 14 TeV
+the same times the leading-order 14/13 ratio, whose uncertainty (PDF sets and scale) is
+shown. From data/cross_sections/ (sources there); masses 100-5000 GeV."""
+
+
+def _add_cross_sections(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--masses",
+        type=comma_floats,
+        required=True,
+        help="doublet masses in GeV, comma-separated (e.g. 1000,1270,2000)",
+    )
+    parser.add_argument(
+        "--sqrt-s",
+        type=comma_floats,
+        default=[13000.0, 14000.0],
+        help="centre-of-mass energies in GeV (default 13000,14000)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -354,6 +379,11 @@ COMMANDS = {
         "what future experiments exclude of a posterior; scenarios side by side",
         COMPARE_HELP,
         _add_compare,
+    ),
+    "cross-sections": (
+        "the doublet's LHC pair cross sections per channel at 13 and 14 TeV",
+        CROSS_SECTIONS_HELP,
+        _add_cross_sections,
     ),
 }
 

@@ -84,7 +84,30 @@ class Projection:
     provenance: Provenance
 
 
-Measurement = Value | Correlated | LowerLimit | Projection
+@dataclasses.dataclass(frozen=True)
+class SignalLimit:
+    """An upper limit on a signal cross section (fb), emulated from a published mass limit:
+    sigma_95 = sigma(mass limit) at reference_sqrt_s, scaled from reference_luminosity to
+    luminosity (fb^-1) by L_ref/L (regime background-free) or sqrt(L_ref/L) (background-
+    limited), constant in the mass (see data/README.md)."""
+
+    id: str
+    quantity: str
+    mass_limit: str
+    reference_sqrt_s: float
+    reference_luminosity: float
+    sqrt_s: float
+    luminosity: float
+    regime: str
+    cl: float
+    method: str
+    unit: str
+    provenance: Provenance
+
+
+Measurement = Value | Correlated | LowerLimit | Projection | SignalLimit
+#: How a signal limit scales with luminosity, by regime.
+SIGNAL_REGIMES = ("background-free", "background-limited")
 
 
 def _provenance(entry: Entry) -> Provenance:
@@ -260,11 +283,38 @@ def _difference(entry: Entry, values: dict[str, Value]) -> Value:
     )
 
 
+def _signal_limit(entry: Entry) -> SignalLimit:
+    numbers = {"reference_sqrt_s", "reference_luminosity", "sqrt_s", "luminosity"}
+    fields = {"quantity", "mass_limit", "regime", "cl", "method"} | numbers
+    entry.check_fields(_COMMON | fields, {"note"})
+    if entry.text("unit") != "fb":
+        raise entry.error("unit", f"a signal limit is a cross section in fb, not {entry.text('unit')!r}")
+    cl = entry.number("cl", positive=True)
+    if not cl < 1:
+        raise entry.error("cl", f"must lie in (0, 1), got {cl!r}")
+    values = {name: entry.number(name, positive=True) for name in sorted(numbers)}
+    return SignalLimit(
+        entry.name,
+        entry.text("quantity"),
+        entry.text("mass_limit"),
+        values["reference_sqrt_s"],
+        values["reference_luminosity"],
+        values["sqrt_s"],
+        values["luminosity"],
+        entry.text("regime", SIGNAL_REGIMES),
+        cl,
+        entry.text("method"),
+        entry.text("unit"),
+        _provenance(entry),
+    )
+
+
 _READERS: dict[str, Callable[[Entry], Measurement]] = {
     "value": _value,
     "correlated": _correlated,
     "lower-limit": _lower_limit,
     "projection": _projection,
+    "signal-limit": _signal_limit,
 }
 #: Kinds computed from other entries, once those are read.
 _DERIVED = ("difference", "conditional")
@@ -298,4 +348,12 @@ def load_measurements(folder: Path | None = None) -> dict[str, Measurement]:
             entries[entry.name] = _difference(entry, values)
         else:
             entries[entry.name] = _conditional(entry, parents)
+    for name, found in entries.items():
+        if isinstance(found, SignalLimit):
+            limit = entries.get(found.mass_limit)
+            if not isinstance(limit, LowerLimit):
+                raise InputError(
+                    f"{folder}: [{name}] field 'mass_limit': {found.mass_limit!r} is not a "
+                    "lower-limit entry of data/"
+                )
     return entries

@@ -72,6 +72,7 @@ FUTURE_STYLE = {
     "ilc": ("#ff7f0e", "-.", r"$W \to e/\mu + \nu$ (ILC) reach"),
     "gigaz": ("#9467bd", "--", "GigaZ reach"),
     "hl-lhc": ("#17becf", ":", "HL-LHC reach"),
+    "hl-lhc-tau-philic": ("#17becf", ":", r"HL-LHC reach ($\tau$-philic, the paper's)"),
     "cepc": ("#8c564b", "--", "CEPC reach"),
     "fcc-ee": ("#e377c2", "--", "FCC-ee reach"),
     "lepton-colliders": ("#1f1f1f", "-", "ILC + GigaZ reach"),

@@ -24,8 +24,6 @@ from numpy.typing import NDArray
 from g2fit.errors import InputError
 from g2fit.io.files import POSTERIOR_FILE, complete_interrupted_writes, netcdf_bytes
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
-from g2fit.model.decays import decays
-from g2fit.model.observables import model_point
 
 with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on import
     warnings.simplefilter("ignore", FutureWarning)
@@ -34,7 +32,8 @@ with warnings.catch_warnings():  # arviz 0.23 announces its 1.0 refactor on impo
 FloatArray = NDArray[np.float64]
 
 #: Derived observables stored beside the parameters (g2fit.OBSERVABLES, the heavy states'
-#: masses and branching ratios of g2fit.model.decays), and Y_L Y_R.
+#: masses and branching ratios of g2fit.model.decays, what the LHC sees of them from
+#: g2fit.model.lhc_signal), and Y_L Y_R.
 DERIVED = (
     "delta_amu",
     "delta_amu_one_loop",
@@ -48,6 +47,10 @@ DERIVED = (
     "m_N_doublet",
     "BR_E_to_SM",
     "BR_N_to_SM",
+    "sigma_pair_13",
+    "sigma_covered_13",
+    "sigma_covered_14",
+    "lhc_uncovered_share",
     "YL_YR",
 )
 #: Samples whose derived observables and chi^2 terms are computed at once: bounds the
@@ -69,7 +72,6 @@ def derived_observables(
 def _derived_chunk(likelihood: GlobalLikelihood, positions: FloatArray) -> dict[str, FloatArray]:
     point = likelihood.point(positions)
     obs = likelihood.observables_at(point)
-    obs.update(decays(*model_point(point), likelihood.scenario.constants))
     values = {name: point[name] for name in likelihood.names}
     values.update({name: obs[name] for name in DERIVED if name in obs})
     values["YL_YR"] = point["Y_L"] * point["Y_R"]

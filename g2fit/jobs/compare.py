@@ -29,8 +29,7 @@ from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
 from g2fit.likelihood.terms import Term, terms_on
 from g2fit.model.constants import Constants
-from g2fit.model.decays import decays
-from g2fit.model.observables import LOOPS, MODEL_PARAMETERS, model_point
+from g2fit.model.observables import LOOPS, MODEL_PARAMETERS
 
 #: The single experiments compared by default, then the combinations always added.
 DEFAULT_FUTURES = ("hl-lhc", "ilc", "gigaz", "cepc", "fcc-ee")
@@ -133,22 +132,29 @@ CHUNK_SAMPLES = 100_000
 LHC_BR_THRESHOLD = 0.5
 
 
-def lhc_decay_assumption(
-    point: dict[str, np.ndarray], constants: Constants, chunk: int = CHUNK_SAMPLES
-) -> dict[str, Any]:
+#: What the posterior's LHC summary reads of every sample (g2fit.model.lhc_signal).
+LHC_SAMPLE_KEYS = ("BR_E_to_SM", "BR_N_to_SM", "sigma_pair_13", "lhc_uncovered_share")
+
+
+def lhc_decay_assumption(values: dict[str, np.ndarray]) -> dict[str, Any]:
     """How often the LHC doublet searches' decay assumption fails in a posterior: the share of
-    samples with BR(E -> SM lepton + boson) or BR(N -> SM lepton + boson) below threshold."""
+    samples with BR(E -> SM lepton + boson) or BR(N -> SM lepton + boson) below threshold, and
+    the share of the pair cross section that no doublet search covers (per sample, and
+    summed over samples weighted by their 13 TeV cross section)."""
     names = ("BR_E_to_SM", "BR_N_to_SM")
-    parts = [decays(*model_point(part), constants) for part in _chunks(point, chunk)]
-    ratios = {name: np.concatenate([part[name] for part in parts]) for name in names}
-    below = {name: ratios[name] < LHC_BR_THRESHOLD for name in names}
+    below = {name: values[name] < LHC_BR_THRESHOLD for name in names}
+    uncovered, sigma = values["lhc_uncovered_share"], values["sigma_pair_13"]
     return {
         "threshold": LHC_BR_THRESHOLD,
         "fraction_BR_E_to_SM_below": float(below["BR_E_to_SM"].mean()),
         "fraction_BR_N_to_SM_below": float(below["BR_N_to_SM"].mean()),
         "fraction_either_below": float((below["BR_E_to_SM"] | below["BR_N_to_SM"]).mean()),
-        "median_BR_E_to_SM": float(np.nanmedian(ratios["BR_E_to_SM"])),
-        "median_BR_N_to_SM": float(np.nanmedian(ratios["BR_N_to_SM"])),
+        "median_BR_E_to_SM": float(np.nanmedian(values["BR_E_to_SM"])),
+        "median_BR_N_to_SM": float(np.nanmedian(values["BR_N_to_SM"])),
+        "mean_uncovered_share": float(np.mean(uncovered)),
+        "median_uncovered_share": float(np.median(uncovered)),
+        "fraction_mostly_uncovered": float(np.mean(uncovered > 0.5)),
+        "uncovered_share_of_cross_section": float(np.sum(uncovered * sigma) / np.sum(sigma)),
     }
 
 
@@ -173,18 +179,23 @@ def excluded_flags(
     point: dict[str, np.ndarray],
     futures: list[str],
     chunk: int = CHUNK_SAMPLES,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Whether each point is natural (natural_mask), and for each future whether it excludes
-    each point; computed `chunk` samples at a time."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Whether each point is natural (natural_mask), for each future whether it excludes
+    each point, and what the LHC sees of each (LHC_SAMPLE_KEYS); `chunk` samples at a time."""
     likelihood = GlobalLikelihood(scenario)
     sm = likelihood.sm_observables()
     terms = {f: future_terms(scenario, f) for f in futures}
-    natural, flags = [], []
+    natural, flags, lhc = [], [], []
     for part in _chunks(point, chunk):
         obs = likelihood.observables_at(part)
         natural.append(natural_mask(obs))
         flags.append({f: excluded(terms[f], obs, sm) for f in futures})
-    return np.concatenate(natural), {f: np.concatenate([c[f] for c in flags]) for f in futures}
+        lhc.append({name: obs[name] for name in LHC_SAMPLE_KEYS})
+    return (
+        np.concatenate(natural),
+        {f: np.concatenate([c[f] for c in flags]) for f in futures},
+        {name: np.concatenate([c[name] for c in lhc]) for name in LHC_SAMPLE_KEYS},
+    )
 
 
 def exclusion_summary(
@@ -195,7 +206,7 @@ def exclusion_summary(
     scenario, attrs = scenario_of_run(run)
     frame = load_posterior(run)
     point = point_of(frame, scenario)
-    natural, flags_of = excluded_flags(scenario, point, names)
+    natural, flags_of, lhc = excluded_flags(scenario, point, names)
     shape = (frame["chain"].max() + 1, frame["draw"].max() + 1)
     results: dict[str, Any] = {}
     for future in names:
@@ -215,7 +226,7 @@ def exclusion_summary(
         "test": TEST,
         "natural": "|Delta m_mu / m_mu| <= 1 at the scenario's cutoff",
         "fraction_natural": float(natural.mean()),
-        "lhc_decay_assumption": lhc_decay_assumption(point, scenario.constants),
+        "lhc_decay_assumption": lhc_decay_assumption(lhc),
         "futures": results,
     }
 
@@ -270,7 +281,10 @@ def format_exclusion(document: dict[str, Any]) -> str:
     lines.append(
         "LHC doublet searches assume E, N -> SM lepton + boson: BR below "
         f"{lhc['threshold']:g} for E in {lhc['fraction_BR_E_to_SM_below']:.1%}, for N in "
-        f"{lhc['fraction_BR_N_to_SM_below']:.1%} of the samples (cascades through S)"
+        f"{lhc['fraction_BR_N_to_SM_below']:.1%} of the samples (cascades through S); no "
+        f"doublet search covers {lhc['mean_uncovered_share']:.1%} of a sample's pair cross "
+        f"section on average ({lhc['uncovered_share_of_cross_section']:.1%} of the posterior's "
+        "summed cross section)"
     )
     return "\n".join(lines)
 

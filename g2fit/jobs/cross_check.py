@@ -31,7 +31,7 @@ def run_draws(run: Path, futures: list[str]) -> tuple[Draws, Scenario]:
     frame = load_posterior(run)
     shape = (int(frame["chain"].max()) + 1, int(frame["draw"].max()) + 1)
     point = point_of(frame, scenario)
-    _, flags = excluded_flags(scenario, point, futures)
+    _, flags, _ = excluded_flags(scenario, point, futures)
     values = {p.name: point[p.name] for p in scenario.parameters}
     values.update({_fraction_name(f): flags[f].astype(float) for f in futures})
     label = f"{attrs.get('sampler', 'emcee')} {run.name}"
@@ -47,7 +47,7 @@ def prior_mc_draws(
     likelihood = GlobalLikelihood(scenario)
     reference = prior_monte_carlo(likelihood, draws, seed)
     point = likelihood.point(reference.positions)
-    _, flags = excluded_flags(scenario, point, futures)
+    _, flags, _ = excluded_flags(scenario, point, futures)
     values = {p.name: point[p.name] for p in scenario.parameters}
     values.update({_fraction_name(f): flags[f].astype(float) for f in futures})
     fractions = tuple(_fraction_name(f) for f in futures)

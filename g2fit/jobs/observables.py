@@ -10,12 +10,31 @@ from typing import Any
 import numpy as np
 
 from g2fit import __version__
+from g2fit.config.cross_sections import load_cross_sections
 from g2fit.model.constants import Constants
 from g2fit.model.decays import DECAY_OBSERVABLES, decays
+from g2fit.model.lhc_signal import LHC_OBSERVABLES, lhc_signals
+from g2fit.model.mass_basis import ModelPoint
 from g2fit.model.observables import OBSERVABLES, model_point, observables
 
-#: Every row of the table: the observables, then the heavy states' masses and decays.
-MEANINGS = {**OBSERVABLES, **DECAY_OBSERVABLES}
+#: Every row of the table: the observables, the heavy states' masses and decays, what the LHC
+#: sees of them.
+MEANINGS = {**OBSERVABLES, **DECAY_OBSERVABLES, **LHC_OBSERVABLES}
+
+
+def heavy_lepton_observables(model: ModelPoint, constants: Constants) -> dict[str, np.ndarray]:
+    """DECAY_OBSERVABLES and LHC_OBSERVABLES at model points; the LHC ones are nan where m_L
+    lies outside the cross-section table (data/cross_sections/)."""
+    table = load_cross_sections()
+    low, high = table.mass_range
+    m_L = np.broadcast_to(np.asarray(model[0], dtype=float), np.broadcast_shapes(*map(np.shape, model)))
+    inside = (m_L >= low) & (m_L <= high)
+    clipped = (np.clip(m_L, low, high), *model[1:])
+    values = lhc_signals(clipped, constants, table)
+    values |= decays(*model, constants)
+    for name in LHC_OBSERVABLES:
+        values[name] = np.where(inside, values[name], np.nan)
+    return values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +77,7 @@ def run_observables(
     values = observables(
         *model, cutoff=cutoff, two_loop_top=two_loop_top, constants=constants, loops=loops
     )
-    values.update(decays(*model, constants))
+    values.update(heavy_lepton_observables(model, constants))
     inputs = {**point, "cutoff": cutoff, "two_loop_top": two_loop_top, "loops": loops}
     result = {name: float(np.asarray(value)) for name, value in values.items()}
     return ObservablesResult(inputs, constants, result)

@@ -13,26 +13,39 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
-from g2fit.config.measurements import Correlated, LowerLimit, Measurement, Projection, Value
+from g2fit.config.measurements import (
+    Correlated,
+    LowerLimit,
+    Measurement,
+    Projection,
+    SignalLimit,
+    Value,
+)
 from g2fit.config.toml_entry import Entry
 from g2fit.errors import InputError
 from g2fit.likelihood.terms import (
     CorrelatedGaussian,
     Gaussian,
+    SIGNAL_SHAPES,
     HalfGaussianBound,
+    SignalUpperLimit,
     SmoothBound,
     Term,
     chi2_quantile,
 )
+from g2fit.model.cross_sections import PairCrossSections
+from g2fit.model.lhc_signal import LHC_OBSERVABLES
 from g2fit.model.observables import MASS_PARAMETERS, OBSERVABLES
 
 
 @dataclasses.dataclass(frozen=True)
 class Context:
-    """What a form builds a term from besides its entry: data/ by id, the SM's observables."""
+    """What a form builds a term from besides its entry: data/ by id, the SM's observables,
+    the doublet's cross sections (data/cross_sections/)."""
 
     measurements: dict[str, Measurement]
     sm: dict[str, float]
+    cross_sections: PairCrossSections | None = None
 
 
 class Form(Protocol):
@@ -88,6 +101,7 @@ def _observable(entry: Entry, allowed: tuple[str, ...] = ()) -> str:
 
 
 def _quantity_index(entry: Entry, observable: str, measurement: Measurement) -> int:
+
     quantities = (
         measurement.quantities if isinstance(measurement, Correlated) else (measurement.quantity,)
     )
@@ -240,3 +254,38 @@ class ProjectedGaussian(Gaussian):
         if sigma <= 0:
             raise entry.error("measurement", f"relative precision on {observable!r}, SM value 0")
         return cls(entry.name, observable, sm, sigma)
+
+
+@form("signal-limit")
+class SignalLimitTerm(SignalUpperLimit):
+    """An upper limit on the signal a search sees (fb), emulated from its published mass limit
+    (a `signal-limit` entry of data/): the limit is the theory cross section at the mass
+    limit, scaled to the entry's luminosity, constant in the mass."""
+
+    @classmethod
+    def from_entry(cls, entry: Entry, context: Context) -> SignalLimitTerm:
+        entry.check_fields(_REQUIRED, _OPTIONAL)
+        data: SignalLimit = _measurement(entry, context, (SignalLimit,))
+        observable = entry.text("observable")
+        if observable not in LHC_OBSERVABLES:
+            raise entry.error("observable", f"unknown LHC observable {observable!r}")
+        _quantity_index(entry, observable, data)
+        if context.cross_sections is None:
+            raise entry.error("measurement", "needs the doublet's cross sections (data/cross_sections/)")
+        mass = context.measurements[data.mass_limit]
+        assert isinstance(mass, LowerLimit)  # checked when data/ is loaded
+        table = context.cross_sections
+        table.check_energy(data.reference_sqrt_s, f"{data.id}: reference_sqrt_s")
+        table.check_energy(data.sqrt_s, f"{data.id}: sqrt_s")
+        if not observable.endswith(f"_{data.sqrt_s / 1000:g}"):
+            raise entry.error("observable", f"{observable!r} is not at {data.id!r}'s sqrt_s")
+        sigma = float(table.sigma(mass.value, data.reference_sqrt_s)[()])
+        ratio = data.reference_luminosity / data.luminosity
+        scale = ratio if data.regime == "background-free" else ratio**0.5
+        return cls(
+            entry.name,
+            observable,
+            sigma * scale,
+            SIGNAL_SHAPES[data.regime],
+            chi2_quantile(data.cl),
+        )

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from g2fit.config.scenarios import Parameter
 from g2fit.likelihood.scenario import Scenario
+from g2fit.model.lhc_signal import LHC_OBSERVABLES, lhc_signals
 from g2fit.model.observables import (
     MODEL_PARAMETERS,
     compute_observables,
@@ -96,8 +97,14 @@ class GlobalLikelihood:
         self, point: dict[str, FloatArray], wanted: frozenset[str] | None = None
     ) -> dict[str, FloatArray]:
         """Observables (all, or those `wanted`) at physical model points, plus the masses
-        themselves (for mass limits). Checks the points unless only `wanted` ones are asked
-        for, which the likelihood does for points inside its prior."""
+        themselves (for mass limits) and the LHC observables (g2fit.model.lhc_signal). Checks
+        the points unless only `wanted` ones are asked for, which the likelihood does for
+        points inside its prior."""
+        lhc = lhc_signals(
+            model_point(point), self.scenario.constants, self.scenario.cross_sections, wanted
+        )
+        if wanted is not None:
+            wanted = wanted - set(LHC_OBSERVABLES)
         if wanted is None:
             values = observables(
                 *model_point(point),
@@ -116,6 +123,7 @@ class GlobalLikelihood:
                 loops=self.scenario.loops,
             )
         values["m_L"], values["m_S"] = point["m_L"], point["m_S"]
+        values.update(lhc)
         return values
 
     def chi2_terms_at(self, obs: dict[str, FloatArray]) -> dict[str, FloatArray]:
@@ -153,6 +161,7 @@ class GlobalLikelihood:
         """Observables of the SM (g2fit.model's reference; masses decoupled), shape (1,)."""
         obs = {k: np.array([v]) for k, v in sm_observables(self.scenario.constants).items()}
         obs["m_L"] = obs["m_S"] = np.array([math.inf])
+        obs |= {name: np.zeros(1) for name in LHC_OBSERVABLES}  # no heavy lepton, no signal
         return obs
 
     def chi2_terms_sm(self) -> dict[str, float]:
@@ -166,7 +175,9 @@ class GlobalLikelihood:
 
     def describe(self) -> dict[str, object]:
         """The parameters, priors and terms, for recording in results."""
+        lhc = self.scenario.uses_cross_sections
         return {
+            **({"cross_sections": self.scenario.cross_sections.provenance} if lhc else {}),
             "parameters": [dataclasses.asdict(p) for p in self.parameters],
             "fixed": dict(self.scenario.fixed),
             "terms": [dataclasses.asdict(t) for t in self.terms],

@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from g2fit.config.cross_sections import load_cross_sections
 from g2fit.config.measurements import load_measurements
 from g2fit.config.scenarios import (
     ScenarioSpec,
@@ -21,17 +22,26 @@ from g2fit.errors import InputError
 from g2fit.likelihood.forms import Context, build_term
 from g2fit.likelihood.terms import Term
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
+from g2fit.model.cross_sections import PairCrossSections
+from g2fit.model.lhc_signal import LHC_OBSERVABLES
 from g2fit.model.observables import sm_observables
 
 
 @dataclasses.dataclass(frozen=True)
 class Scenario(ScenarioSpec):
     """A scenario's spec with its terms built (in the order of term_names), the constants
-    they were built with, and the data/ entry of each term as results record it."""
+    they were built with, the data/ entry of each term as results record it, and the
+    doublet's cross sections (data/cross_sections/) for the LHC observables."""
 
     terms: tuple[Term, ...]
     constants: Constants
     measurements: dict[str, dict[str, Any]]
+    cross_sections: PairCrossSections
+
+    @property
+    def uses_cross_sections(self) -> bool:
+        """Whether a term reads an LHC observable (so the likelihood depends on the table)."""
+        return any(name in LHC_OBSERVABLES for term in self.terms for name in term.observables)
 
 
 def load_terms(
@@ -42,7 +52,7 @@ def load_terms(
     unknown = [n for n in names if n not in specs]
     if unknown:
         raise InputError(f"no term named {unknown[0]!r}; valid: {', '.join(sorted(specs))}")
-    context = Context(load_measurements(), sm_observables(constants))
+    context = Context(load_measurements(), sm_observables(constants), load_cross_sections())
     return [build_term(specs[n], context) for n in names]
 
 
@@ -61,7 +71,8 @@ def load_scenario(
     spec = load_scenario_spec(name, futures, folder=folder, m_W=constants.m_W, loops=loops)
     specs = load_term_specs(folder)
     measurements = load_measurements(data_folder)
-    context = Context(measurements, sm_observables(constants))
+    cross_sections = load_cross_sections(data_folder)
+    context = Context(measurements, sm_observables(constants), cross_sections)
     terms = []
     for term_name in spec.term_names:
         if term_name not in specs:
@@ -74,4 +85,26 @@ def load_scenario(
         t: dataclasses.asdict(measurements[specs[t].table["measurement"]]) for t in spec.term_names
     }
     fields = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
-    return Scenario(**fields, terms=tuple(terms), constants=constants, measurements=recorded)
+    scenario = Scenario(
+        **fields,
+        terms=tuple(terms),
+        constants=constants,
+        measurements=recorded,
+        cross_sections=cross_sections,
+    )
+    if scenario.uses_cross_sections:
+        _check_mass_range(scenario, folder / "scenarios" / f"{name}.toml")
+    return scenario
+
+
+def _check_mass_range(scenario: Scenario, path: Path) -> None:
+    """Refuse a doublet mass (prior range or fixed value) outside the cross-section table."""
+    low, high = scenario.cross_sections.mass_range
+    ranges = {p.name: (p.low, p.high) for p in scenario.parameters}
+    ranges |= {name: (value, value) for name, value in scenario.fixed.items()}
+    if "m_L" in ranges and not (low <= ranges["m_L"][0] and ranges["m_L"][1] <= high):
+        term = next(t.name for t in scenario.terms if set(t.observables) & set(LHC_OBSERVABLES))
+        raise InputError(
+            f"{path}: m_L over {ranges['m_L'][0]:g}-{ranges['m_L'][1]:g} GeV reaches outside the "
+            f"cross-section table's {low:g}-{high:g} GeV that term {term!r} needs"
+        )

@@ -164,3 +164,31 @@ class SmoothBound(_Cut):
         """The hard bound itself: True beyond it."""
         value = obs[self.observable]
         return np.asarray(value < self.bound if self.side == "lower" else value > self.bound)
+
+
+#: The shapes of a signal limit's chi^2 in r = signal / limit, by the limit's regime.
+SIGNAL_SHAPES = {"background-free": "linear", "background-limited": "quadratic"}
+
+
+@dataclasses.dataclass(frozen=True)
+class SignalUpperLimit(_Cut):
+    """An upper limit `bound` (fb) on a signal cross section: chi2_at_bound r or
+    chi2_at_bound r^2 in r = signal / bound, so chi^2 = chi2_at_bound (3.84 at 95 % CL,
+    Wilks) exactly at the limit and 0 without signal.
+
+    `shape` follows the limit's regime: "linear" for a background-free count (-2 ln L of a
+    Poisson count with no event expected or seen is 2 s, linear in the signal s),
+    "quadratic" for a background-limited one (the Asimov significance is linear in s, so
+    chi^2 = (s / sigma_b)^2). A point is excluded exactly where r > 1."""
+
+    shape: str
+    chi2_at_bound: float
+    form: str = "signal-limit"
+
+    def chi2(self, obs: Observables) -> FloatArray:
+        r = obs[self.observable] / self.bound
+        return np.asarray(self.chi2_at_bound * (r if self.shape == "linear" else r * r), float)
+
+    def excluded(self, obs: Observables) -> BoolArray:
+        """Beyond the limit: r > 1."""
+        return np.asarray(obs[self.observable] > self.bound)

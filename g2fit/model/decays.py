@@ -11,17 +11,20 @@ F -> f h with f-bar (c_L P_L + c_R P_R) F h,
     sum |M|^2 = (c_L^2 + c_R^2) (M^2 + m^2 - m_h^2) + 4 M m c_L c_R
 
 and Gamma = |p| sum |M|^2 / (16 pi M^2), |p| = sqrt(lambda(M^2, m^2, M_X^2)) / (2 M).
+Masses and couplings are those of the exact mode, at the G_mu-scheme vev v0
+(g2fit.model.mass_basis.g_mu_vev), so a point has one set of couplings everywhere.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from g2fit.model.constants import Constants
-from g2fit.model.mass_basis import ModelPoint, diagonalize
+from g2fit.model.mass_basis import ModelPoint, diagonalize, g_mu_vev
 from g2fit.model.observables import EXACT_MASS_RANGE_GEV
 
 FloatArray = NDArray[np.float64]
@@ -35,7 +38,7 @@ DECAY_OBSERVABLES: dict[str, str] = {
 }
 
 
-def _momentum(M: FloatArray, m: FloatArray, M_X: float) -> FloatArray:
+def _momentum(M: FloatArray, m: FloatArray, M_X: FloatArray | float) -> FloatArray:
     """|p| of a two-body decay M -> m + M_X (GeV); 0 where it is closed."""
     lam = (M**2 - (m + M_X) ** 2) * (M**2 - (m - M_X) ** 2)
     momentum: FloatArray = np.sqrt(np.maximum(lam, 0.0)) / (2.0 * M)
@@ -43,7 +46,7 @@ def _momentum(M: FloatArray, m: FloatArray, M_X: float) -> FloatArray:
 
 
 def vector_width(
-    M: FloatArray, m: FloatArray, g_L: FloatArray, g_R: FloatArray, M_V: float
+    M: FloatArray, m: FloatArray, g_L: FloatArray, g_R: FloatArray, M_V: FloatArray | float
 ) -> FloatArray:
     """Gamma(F -> f V) in GeV, for masses M > m (GeV) and couplings g_L, g_R."""
     amplitude = (g_L**2 + g_R**2) * (
@@ -54,7 +57,7 @@ def vector_width(
 
 
 def scalar_width(
-    M: FloatArray, m: FloatArray, c_L: FloatArray, c_R: FloatArray, m_h: float
+    M: FloatArray, m: FloatArray, c_L: FloatArray, c_R: FloatArray, m_h: FloatArray | float
 ) -> FloatArray:
     """Gamma(F -> f h) in GeV."""
     amplitude = (c_L**2 + c_R**2) * (M**2 + m**2 - m_h**2) + 4 * M * m * c_L * c_R
@@ -62,18 +65,38 @@ def scalar_width(
     return width
 
 
-def partial_widths(
-    point: ModelPoint,
-    constants: Constants,
+#: The decays of a heavy neutral state, by the name after "N->" (N' is the other one).
+NEUTRAL_CHANNELS = ("mu W", "nu Z", "nu h", "N' Z", "N' h", "E W")
+
+
+def _stacked_widths(
+    channels: list[tuple[str, FloatArray, FloatArray, FloatArray, FloatArray, float]],
+    width: Callable[..., FloatArray],
 ) -> dict[str, FloatArray]:
-    """The heavy states' masses (m_E, m_N: the doublet-like neutral state) and their partial
-    widths (GeV) by channel: E -> mu Z, mu h, nu W, N W (both N); N -> mu W, nu Z, nu h,
-    N' Z, N' h, E W."""
+    """The widths (GeV) of channels (name, M, m, c_1, c_2, boson mass) in one call of `width`;
+    every array has the points' shape."""
+    columns = [np.stack([channel[k] for channel in channels]) for k in range(1, 5)]
+    bosons = np.array([channel[5] for channel in channels]).reshape(-1, *(1,) * channels[0][1].ndim)
+    widths = width(*columns, bosons)
+    return {channel[0]: widths[i] for i, channel in enumerate(channels)}
+
+
+def spectrum(point: ModelPoint, constants: Constants) -> dict[str, FloatArray]:
+    """Every heavy state's mass (GeV), partial widths (GeV) and production weight, from one
+    diagonalization at v0.
+
+    Keys: m_E, m_N1, m_N2 (the neutral states, ascending), "E->X" for X in mu Z, mu h,
+    nu W, N W (both N), "N1->X" and "N2->X" for X in NEUTRAL_CHANNELS, `doublet` (0 or 1:
+    which neutral state has the larger L0 and N^c content), and the pair-production weights
+    relative to the pure doublet (g2fit.model.lhc_signal): w_EN1, w_EN2 = (W_L^2 + W_R^2) /
+    (2 g_W^2) of the E N_i W vertex, z_11, z_12, z_22 = (Z_L^2 + Z_R^2) / (2 (g_Z/2)^2) of
+    the N_i N_j Z vertex."""
     k = constants
-    d = diagonalize(point, k)
+    v0 = g_mu_vev(point, k)
+    d = diagonalize(point, k, v0)
     uE, sE, vE, uN, sN, vN = d.u_E, d.s_E, d.v_E, d.u_N, d.s_N, d.v_N
-    g_W = k.m_W / k.v  # g / sqrt(2), with m_W = g v / sqrt(2)
-    g_Z = math.sqrt(2.0) * k.m_Z / k.v
+    g_W = (k.m_W / v0)[..., None, None]  # g / sqrt(2), with m_W = g v0 / sqrt(2)
+    g_Z = (math.sqrt(2.0) * k.m_Z / v0)[..., None, None]
     s2 = k.sin2_theta_W
     # W+: N-bar_a gamma (W_L P_L + W_R P_R) E_b, a over [N1, N2, nu], b over [mu, E]
     W_L = g_W * (
@@ -96,37 +119,113 @@ def partial_widths(
     hN = np.einsum("...ia,...ij,...jb->...ab", uN, d.d_N, vN) / math.sqrt(2.0)
     m_mu, M_E = sE[..., 0], sE[..., 1]
     zero = np.zeros_like(M_E)
-    widths = {
-        "E->mu Z": vector_width(M_E, m_mu, zero, Z_R[..., 0, 1], k.m_Z),
-        "E->mu h": scalar_width(M_E, m_mu, hE[..., 1, 0], hE[..., 0, 1], k.m_h),
-        "E->nu W": vector_width(M_E, zero, W_L[..., 2, 1], zero, k.m_W),
-        "E->N W": vector_width(M_E, sN[..., 0], W_L[..., 0, 1], W_R[..., 0, 1], k.m_W)
-        + vector_width(M_E, sN[..., 1], W_L[..., 1, 1], W_R[..., 1, 1], k.m_W),
-    }
-    # the doublet-like neutral state a: the larger L0 and N^c content; b the other
-    a = np.argmax(uN[..., 1, :2] ** 2 + vN[..., 1, :] ** 2, axis=-1)
-    b = 1 - a
-    nu, mu, E = np.full_like(a, 2), np.zeros_like(a), np.ones_like(a)
+    # every channel at once (one vectorized width per kind): (name, M, m, coupling pair, boson)
+    vector: list[tuple[str, FloatArray, FloatArray, FloatArray, FloatArray, float]] = [
+        ("E->mu Z", M_E, m_mu, zero, Z_R[..., 0, 1], k.m_Z),
+        ("E->nu W", M_E, zero, W_L[..., 2, 1], zero, k.m_W),
+        ("E->N1 W", M_E, sN[..., 0], W_L[..., 0, 1], W_R[..., 0, 1], k.m_W),
+        ("E->N2 W", M_E, sN[..., 1], W_L[..., 1, 1], W_R[..., 1, 1], k.m_W),
+    ]
+    scalar = [("E->mu h", M_E, m_mu, hE[..., 1, 0], hE[..., 0, 1], k.m_h)]
+    for i in (0, 1):
+        j, M, name = 1 - i, sN[..., i], f"N{i + 1}->"
+        vector += [
+            (name + "mu W", M, m_mu, W_L[..., i, 0], W_R[..., i, 0], k.m_W),
+            (name + "nu Z", M, zero, ZN_L[..., 2, i], zero, k.m_Z),
+            (name + "N' Z", M, sN[..., j], ZN_L[..., j, i], ZN_R[..., j, i], k.m_Z),
+            (name + "E W", M, M_E, W_L[..., i, 1], W_R[..., i, 1], k.m_W),
+        ]
+        scalar += [
+            (name + "nu h", M, zero, hN[..., 2, i], zero, k.m_h),
+            (name + "N' h", M, sN[..., j], hN[..., i, j], hN[..., j, i], k.m_h),
+        ]
+    values = {"m_E": M_E, "m_N1": sN[..., 0], "m_N2": sN[..., 1]}
+    values |= _stacked_widths(vector, vector_width) | _stacked_widths(scalar, scalar_width)
+    values["E->N W"] = values.pop("E->N1 W") + values.pop("E->N2 W")
+    for i in (0, 1):
+        values[f"w_EN{i + 1}"] = (W_L[..., i, 1] ** 2 + W_R[..., i, 1] ** 2) / (
+            2.0 * g_W[..., 0, 0] ** 2
+        )
+    z_unit = 2.0 * (0.5 * g_Z[..., 0, 0]) ** 2
+    for i, j in ((0, 0), (0, 1), (1, 1)):
+        values[f"z_{i + 1}{j + 1}"] = (ZN_L[..., i, j] ** 2 + ZN_R[..., i, j] ** 2) / z_unit
+    # the doublet-like neutral state: the larger L0 and N^c content
+    doublet = np.argmax(uN[..., 1, :2] ** 2 + vN[..., 1, :] ** 2, axis=-1)
+    values["doublet"] = doublet.astype(float)
+    return values
 
-    def at(matrix: FloatArray, i: NDArray[np.int_], j: NDArray[np.int_]) -> FloatArray:
-        rows = np.take_along_axis(matrix, i[..., None, None], axis=-2)[..., 0, :]
-        return np.take_along_axis(rows, j[..., None], axis=-1)[..., 0]
 
-    M_N = np.take_along_axis(sN, a[..., None], axis=-1)[..., 0]
-    M_other = np.take_along_axis(sN, b[..., None], axis=-1)[..., 0]
-    widths |= {
-        "N->mu W": vector_width(M_N, m_mu, at(W_L, a, mu), at(W_R, a, mu), k.m_W),
-        "N->nu Z": vector_width(M_N, zero, at(ZN_L, nu, a), zero, k.m_Z),
-        "N->nu h": scalar_width(M_N, zero, at(hN, nu, a), zero, k.m_h),
-        "N->N' Z": vector_width(M_N, M_other, at(ZN_L, b, a), at(ZN_R, b, a), k.m_Z),
-        "N->N' h": scalar_width(M_N, M_other, at(hN, a, b), at(hN, b, a), k.m_h),
-        "N->E W": vector_width(M_N, M_E, at(W_L, a, E), at(W_R, a, E), k.m_W),
-    }
-    return {"m_E": M_E, "m_N": M_N, **widths}
+def partial_widths(
+    point: ModelPoint,
+    constants: Constants,
+) -> dict[str, FloatArray]:
+    """The heavy states' masses (m_E, m_N: the doublet-like neutral state) and their partial
+    widths (GeV) by channel: E -> mu Z, mu h, nu W, N W (both N); N -> mu W, nu Z, nu h,
+    N' Z, N' h, E W."""
+    values = spectrum(point, constants)
+    first = values["doublet"] == 0
+    widths = {name: value for name, value in values.items() if name.startswith("E->")}
+    for channel in NEUTRAL_CHANNELS:
+        widths[f"N->{channel}"] = np.where(
+            first, values[f"N1->{channel}"], values[f"N2->{channel}"]
+        )
+    m_N = np.where(first, values["m_N1"], values["m_N2"])
+    return {"m_E": values["m_E"], "m_N": m_N, **widths}
 
 
 #: The channels the doublet searches assume, per heavy state.
 SM_CHANNELS = {"E": ("E->mu Z", "E->mu h", "E->nu W"), "N": ("N->mu W", "N->nu Z", "N->nu h")}
+
+
+def branching_to_sm(values: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """BR into the channels the doublet searches assume (SM_CHANNELS) of E, N1 and N2 from
+    `spectrum`'s widths: keys E, N1, N2; nan where a state has no open decay."""
+    ratios = {}
+    for state, kind in (("E", "E"), ("N1", "N"), ("N2", "N")):
+        every = [w for name, w in values.items() if name.startswith(f"{state}->")]
+        wanted = [values[state + c.removeprefix(kind)] for c in SM_CHANNELS[kind]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios[state] = np.sum(wanted, axis=0) / np.sum(every, axis=0)
+    return ratios
+
+
+def spectrum_in_range(
+    m_L: ArrayLike,
+    m_S: ArrayLike,
+    Y_L: ArrayLike,
+    Y_R: ArrayLike,
+    Y_V: ArrayLike,
+    Y_Vp: ArrayLike,
+    constants: Constants,
+) -> tuple[dict[str, FloatArray], NDArray[np.bool_]]:
+    """`spectrum` where both masses lie in EXACT_MASS_RANGE_GEV (the mass eigenstates assume
+    leptons heavier than the muon), and that mask; elsewhere the values are placeholders."""
+    low, high = EXACT_MASS_RANGE_GEV
+    masses = np.broadcast_arrays(np.asarray(m_L, dtype=float), np.asarray(m_S, dtype=float))
+    inside = (masses[0] >= low) & (masses[0] <= high) & (masses[1] >= low) & (masses[1] <= high)
+    Y_L, Y_R, Y_V, Y_Vp = (np.asarray(y, dtype=float) for y in (Y_L, Y_R, Y_V, Y_Vp))
+    clipped = (
+        np.where(inside, masses[0], high),
+        np.where(inside, masses[1], low),
+        Y_L,
+        Y_R,
+        Y_V,
+        Y_Vp,
+    )
+    return spectrum(clipped, constants), inside
+
+
+def decay_observables(values: dict[str, FloatArray], inside: NDArray[np.bool_]) -> dict[str, FloatArray]:
+    """DECAY_OBSERVABLES from `spectrum_in_range`'s values; nan outside its range."""
+    ratios = branching_to_sm(values)
+    first = values["doublet"] == 0
+    observables = {
+        "m_E": values["m_E"],
+        "m_N_doublet": np.where(first, values["m_N1"], values["m_N2"]),
+        "BR_E_to_SM": ratios["E"],
+        "BR_N_to_SM": np.where(first, ratios["N1"], ratios["N2"]),
+    }
+    return {name: np.where(inside, value, np.nan) for name, value in observables.items()}
 
 
 def decays(
@@ -141,24 +240,4 @@ def decays(
     """The heavy states' masses and the branching ratios the LHC searches assume
     (DECAY_OBSERVABLES); nan where a state has no open decay (no mixing), and at masses
     outside EXACT_MASS_RANGE_GEV (the mass eigenstates assume leptons heavier than the muon)."""
-    low, high = EXACT_MASS_RANGE_GEV
-    masses = np.broadcast_arrays(np.asarray(m_L, dtype=float), np.asarray(m_S, dtype=float))
-    inside = (masses[0] >= low) & (masses[0] <= high) & (masses[1] >= low) & (masses[1] <= high)
-    Y_L, Y_R, Y_V, Y_Vp = (np.asarray(y, dtype=float) for y in (Y_L, Y_R, Y_V, Y_Vp))
-    clipped = (
-        np.where(inside, masses[0], high),
-        np.where(inside, masses[1], low),
-        Y_L,
-        Y_R,
-        Y_V,
-        Y_Vp,
-    )
-    widths = partial_widths(clipped, constants)
-    ratios: dict[str, FloatArray] = {}
-    for state, channels in SM_CHANNELS.items():
-        every = [w for name, w in widths.items() if name.startswith(f"{state}->")]
-        total = np.sum(every, axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratios[f"BR_{state}_to_SM"] = np.sum([widths[c] for c in channels], axis=0) / total
-    values = {"m_E": widths["m_E"], "m_N_doublet": widths["m_N"], **ratios}
-    return {name: np.where(inside, value, np.nan) for name, value in values.items()}
+    return decay_observables(*spectrum_in_range(m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, constants))

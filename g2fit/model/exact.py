@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit.model.constants import Constants
-from g2fit.model.mass_basis import MassBasis, ModelPoint, mass_basis
+from g2fit.model.mass_basis import MassBasis, ModelPoint, g_mu_vev, mass_basis
 from g2fit.model.one_loop import loop_parts
 
 FloatArray = NDArray[np.float64]
@@ -83,7 +83,7 @@ def exact_observables(
     shifted W and Z couplings in the SM loops, and loops with its own Yukawa); it needs a
     second diagonalization, at -Y_L, so it is computed only when asked for.
     """
-    v0 = constants.v * np.sqrt(mass_basis(point, constants).g_L_Wmunu)
+    v0 = g_mu_vev(point, constants)
     basis = mass_basis(point, constants, v0)
     total = _loops(basis, constants)
     values = {

@@ -181,3 +181,28 @@ def mass_basis(
         g_R_Zmu=Z_R[..., mu],
         g_L_Znu=0.5 * (uN[..., 0, 2] ** 2 + uN[..., 1, 2] ** 2),
     )
+
+
+def g_mu_vev(point: ModelPoint, constants: Constants) -> FloatArray:
+    """The model's vev v0 = v sqrt(1 + dgL_W) (GeV) in the G_mu scheme (g2fit.model.exact),
+    dgL_W taken at v: one fixed-point step, so every heavy-lepton quantity of a point (loops,
+    couplings, decays) is computed with one set of couplings.
+
+    1 + dgL_W is |<nu_0|nu> <mu_0|mu> + <L0|nu> <L-|mu>|, the muon's W coupling: the massless
+    neutrino is the cross product of the neutral mass matrix's two columns (its left null
+    vector) and the muon the lighter left singular vector of the charged one, in closed form
+    (no decomposition; equal to `mass_basis(...).g_L_Wmunu`, tested)."""
+    m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = np.broadcast_arrays(*(np.asarray(x, float) for x in point))
+    v = constants.v
+    # neutrino: (Y_L v, Y'_V v, m_S) x (0, m_L, Y_V v)
+    nu = np.stack(
+        [Y_Vp * Y_V * v * v - m_S * m_L, -Y_L * Y_V * v * v, Y_L * v * m_L], axis=-1
+    )
+    nu /= np.linalg.norm(nu, axis=-1, keepdims=True)
+    # muon: the eigenvector of M_E M_E^T at m_mu^2, (m_mu^2 - c, b) with c = Y_R^2 v^2 + m_L^2
+    yv = muon_yukawa(m_L, Y_R, constants, v)
+    mu = np.stack([constants.m_mu**2 - np.square(Y_R * v) - m_L**2, -yv * Y_R * v], axis=-1)
+    mu /= np.linalg.norm(mu, axis=-1, keepdims=True)
+    coupling = np.abs(nu[..., 0] * mu[..., 0] + nu[..., 1] * mu[..., 1])
+    vev: FloatArray = v * np.sqrt(coupling)
+    return vev

@@ -1,6 +1,7 @@
 """The package's layers import only downwards: cli -> api -> jobs -> io -> inference ->
-likelihood -> config -> model (g2fit.errors and the package's root, with __version__, from
-anywhere)."""
+likelihood -> config -> collider -> model (g2fit.errors and the package's root, with
+__version__, from anywhere). collider (the leading-order table's calculation and command) is
+imported by no other layer: the project reads the table it wrote into data/."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "g2fit"
-LAYERS = ("model", "config", "likelihood", "inference", "io", "jobs", "api", "cli")
+LAYERS = ("model", "collider", "config", "likelihood", "inference", "io", "jobs", "api", "cli")
 EVERYWHERE = {"g2fit", "g2fit.errors"}
 
 

@@ -40,7 +40,7 @@ def test_natural_surviving_region_lies_below_the_hl_lhc_reach(fig5: dict) -> Non
     masks = fig5.masks
     natural = masks["surviving"] & masks["natural"]
     assert natural.any()
-    assert not np.any(natural & ~masks["covered_hl-lhc"])
+    assert not np.any(natural & ~masks["covered_hl-lhc-tau-philic"])
     assert fig5.m_L[natural.any(axis=0)].max() < 1250.0
 
 

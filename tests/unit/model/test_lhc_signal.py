@@ -1,0 +1,109 @@
+"""What the LHC sees of a model point: the G_mu-scheme vev, the pair-production weights of the
+mass eigenstates, and the covered cross section, against closed forms and sum rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from g2fit.config.cross_sections import load_cross_sections
+from g2fit.model.constants import DEFAULT_CONSTANTS as K
+from g2fit.model.decays import branching_to_sm, spectrum
+from g2fit.model.lhc_signal import lhc_signals
+from g2fit.model.mass_basis import g_mu_vev, mass_basis
+
+
+def random_points(n: int, seed: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    masses = 10 ** rng.uniform(2, 3.7, (2, n))
+    return (*masses, *rng.uniform(-1, 1, (4, n)))
+
+
+def test_the_vev_is_the_exact_modes() -> None:
+    """The closed form (cross product, 2x2 eigenvector) against the SVD of the mass matrices."""
+    point = random_points(3000, 1)
+    expected = K.v * np.sqrt(mass_basis(point, K).g_L_Wmunu)
+    np.testing.assert_allclose(g_mu_vev(point, K), expected, rtol=1e-12)
+
+
+def test_the_vev_at_small_mixing_is_eq_16s() -> None:
+    """v0 = v sqrt(1 + dgL_W) with dgL_W = -Y_L^2 v^2 / (2 m_S^2) at leading order (eq. 16)."""
+    Y_L, m_S = 0.01, 2000.0
+    point = tuple(np.array([x]) for x in (1500.0, m_S, Y_L, 0.3, 0.0, 0.0))
+    expected = K.v * math.sqrt(1 - Y_L**2 * K.v**2 / (2 * m_S**2))
+    assert float(g_mu_vev(point, K)[0]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_production_weights_add_up_to_the_doublets() -> None:
+    """Unitarity: the heavy neutral states share the doublet's W and Z couplings, less what the
+    massless neutrino carries (its L0 content) and what E loses to the muon (its L- and E^c
+    content), so sum_i w_EN_i = 1 and z_11 + 2 z_12 + z_22 = 1 up to O(Y^2 v^2/m^2)."""
+    point = random_points(4000, 2)
+    values = spectrum(point, K)
+    lightest = np.minimum(point[0], point[1])
+    small = (np.abs(point[2]) * K.v / lightest < 0.05) & (np.abs(point[3]) * K.v / point[0] < 0.05)
+    assert small.sum() > 50
+    w = values["w_EN1"] + values["w_EN2"]
+    z = values["z_11"] + 2 * values["z_12"] + values["z_22"]
+    np.testing.assert_allclose(w[small], 1.0, atol=5e-3)
+    np.testing.assert_allclose(z[small], 1.0, atol=5e-3)
+
+
+def test_without_mixing_the_doublet_state_takes_the_whole_rate() -> None:
+    point = tuple(np.array([x]) for x in (1200.0, 300.0, 0.0, 1e-4, 0.0, 0.0))
+    values = spectrum(point, K)
+    doublet = int(values["doublet"][0])
+    assert float(values[f"w_EN{doublet + 1}"][0]) == pytest.approx(1.0, abs=1e-8)
+    assert float(values[f"w_EN{2 - doublet}"][0]) == pytest.approx(0.0, abs=1e-12)
+    assert float(values[f"z_{doublet + 1}{doublet + 1}"][0]) == pytest.approx(1.0, abs=1e-8)
+
+
+def test_the_light_state_is_produced_through_its_doublet_admixture() -> None:
+    """m_L = 370, m_S = 245 GeV, Y_V = 1: the heavy 2x2 block [[0, m_L], [m_S, Y_V v]] mixes L0
+    and S at large angle. Its closed-form singular vectors give the light state's doublet
+    content; the production weight of N_light N_light is (cos^4 + cos'^4) / 2 with cos, cos'
+    the left (L0) and right (N^c) doublet components."""
+    m_L, m_S = 370.0, 245.0
+    point = tuple(np.array([x]) for x in (m_L, m_S, 0.0, 0.0, 1.0, 0.0))
+    values = spectrum(point, K)
+    v0 = float(g_mu_vev(point, K)[0])
+    block = np.array([[0.0, m_L], [m_S, v0]])  # rows (L0, S), columns (S^c, N^c)
+    u, s, vt = np.linalg.svd(block)
+    left, right = u[0, 1] ** 2, vt[1, 1] ** 2  # the light state's L0 and N^c content
+    assert float(values["m_N1"][0]) == pytest.approx(s[1], rel=1e-10)
+    assert float(values["z_11"][0]) == pytest.approx((left**2 + right**2) / 2, rel=1e-8)
+    assert float(values["w_EN1"][0]) == pytest.approx((left + right) / 2, rel=1e-6)
+
+
+def test_a_pure_doublet_is_all_covered_and_sums_the_table() -> None:
+    """Only Y_R: E and N decay to a muon or neutrino and a boson (BR = 1), so every pair is
+    covered, and the pair cross section is the table's channels at the physical masses (up to
+    E's mixing with the muon, (Y_R v / m_L)^2 = 3e-6 here)."""
+    table = load_cross_sections()
+    point = tuple(np.array([x]) for x in (1000.0, 3000.0, 0.0, 0.01, 0.0, 0.0))
+    signals = lhc_signals(point, K, table)
+    m_E, m_N = float(signals["m_E"][0]), float(signals["m_N_doublet"][0])
+    expected = sum(
+        float(table.sigma(m, 13000.0, c)[()])
+        for c, m in (("EE", m_E), ("EN", (m_E + m_N) / 2), ("NN", m_N))
+    )
+    assert float(signals["sigma_pair_13"][0]) == pytest.approx(expected, rel=1e-5)
+    assert float(signals["sigma_covered_13"][0]) == pytest.approx(expected, rel=1e-5)
+    assert float(signals["lhc_uncovered_share"][0]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_cascades_are_not_covered() -> None:
+    """m_S << m_L with Y_V = 1 and a small Y_R: E and the doublet-like N decay through the
+    singlet (BR to SM ~ 1 %, as g2fit.model.decays' Goldstone test), so pairs of the doublet
+    states are mostly not covered, and the covered part is the BR-weighted sum."""
+    table = load_cross_sections()
+    point = tuple(np.array([x]) for x in (2000.0, 400.0, 0.05, 0.05, 1.0, 0.0))
+    signals = lhc_signals(point, K, table)
+    values = spectrum(point, K)
+    ratios = branching_to_sm(values)
+    assert float(ratios["E"][0]) < 0.05
+    assert 0.0 <= float(signals["lhc_uncovered_share"][0]) <= 1.0
+    assert float(signals["sigma_covered_13"][0]) < float(signals["sigma_pair_13"][0])
+    assert float(signals["sigma_covered_14"][0]) > float(signals["sigma_covered_13"][0])
