@@ -132,16 +132,20 @@ def _read(folder: Path) -> tuple[list[_NLOSum], list[_LOTable], dict[str, str]]:
     paths = sorted(folder.glob("*.toml"))
     if not paths:
         raise InputError(f"{folder}: no cross-section tables (*.toml)")
-    readers = {"nlo-cross-section-sum": _nlo_sum, "lo-cross-sections": _lo_table}
-    nlo, lo, digests = [], [], {}
+    nlo: list[_NLOSum] = []
+    lo: list[_LOTable] = []
+    digests: dict[str, str] = {}
     for path in paths:
         digests[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
         for name, table in read_toml(path).items():
             entry = Entry(path, name, table)
             if "kind" not in entry.table:
                 raise InputError(f"{entry.where}: missing field 'kind'")
-            read = readers[entry.text("kind", tuple(readers))](entry)
-            (nlo if isinstance(read, _NLOSum) else lo).append(read)  # type: ignore[arg-type]
+            kind = entry.text("kind", ("nlo-cross-section-sum", "lo-cross-sections"))
+            if kind == "nlo-cross-section-sum":
+                nlo.append(_nlo_sum(entry))
+            else:
+                lo.append(_lo_table(entry))
     if len(nlo) != 1:
         raise InputError(f"{folder}: needs exactly one nlo-cross-section-sum entry, has {len(nlo)}")
     return nlo, lo, digests

@@ -288,7 +288,9 @@ def _signal_limit(entry: Entry) -> SignalLimit:
     fields = {"quantity", "mass_limit", "regime", "cl", "method"} | numbers
     entry.check_fields(_COMMON | fields, {"note"})
     if entry.text("unit") != "fb":
-        raise entry.error("unit", f"a signal limit is a cross section in fb, not {entry.text('unit')!r}")
+        raise entry.error(
+            "unit", f"a signal limit is a cross section in fb, not {entry.text('unit')!r}"
+        )
     cl = entry.number("cl", positive=True)
     if not cl < 1:
         raise entry.error("cl", f"must lie in (0, 1), got {cl!r}")

@@ -27,7 +27,9 @@ def heavy_lepton_observables(model: ModelPoint, constants: Constants) -> dict[st
     lies outside the cross-section table (data/cross_sections/)."""
     table = load_cross_sections()
     low, high = table.mass_range
-    m_L = np.broadcast_to(np.asarray(model[0], dtype=float), np.broadcast_shapes(*map(np.shape, model)))
+    m_L = np.broadcast_to(
+        np.asarray(model[0], dtype=float), np.broadcast_shapes(*map(np.shape, model))
+    )
     inside = (m_L >= low) & (m_L <= high)
     clipped = (np.clip(m_L, low, high), *model[1:])
     values = lhc_signals(clipped, constants, table)

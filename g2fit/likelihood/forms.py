@@ -24,9 +24,9 @@ from g2fit.config.measurements import (
 from g2fit.config.toml_entry import Entry
 from g2fit.errors import InputError
 from g2fit.likelihood.terms import (
+    SIGNAL_SHAPES,
     CorrelatedGaussian,
     Gaussian,
-    SIGNAL_SHAPES,
     HalfGaussianBound,
     SignalUpperLimit,
     SmoothBound,
@@ -271,7 +271,9 @@ class SignalLimitTerm(SignalUpperLimit):
             raise entry.error("observable", f"unknown LHC observable {observable!r}")
         _quantity_index(entry, observable, data)
         if context.cross_sections is None:
-            raise entry.error("measurement", "needs the doublet's cross sections (data/cross_sections/)")
+            raise entry.error(
+                "measurement", "needs the doublet's cross sections (data/cross_sections/)"
+            )
         mass = context.measurements[data.mass_limit]
         assert isinstance(mass, LowerLimit)  # checked when data/ is loaded
         table = context.cross_sections

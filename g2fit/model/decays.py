@@ -215,7 +215,9 @@ def spectrum_in_range(
     return spectrum(clipped, constants), inside
 
 
-def decay_observables(values: dict[str, FloatArray], inside: NDArray[np.bool_]) -> dict[str, FloatArray]:
+def decay_observables(
+    values: dict[str, FloatArray], inside: NDArray[np.bool_]
+) -> dict[str, FloatArray]:
     """DECAY_OBSERVABLES from `spectrum_in_range`'s values; nan outside its range."""
     ratios = branching_to_sm(values)
     first = values["doublet"] == 0

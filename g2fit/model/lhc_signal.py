@@ -18,7 +18,11 @@ boson (g2fit.model.decays.SM_CHANNELS):
 The rest cascades (E -> N W, N -> N' Z, N' h, E W) into final states no doublet search was
 designed for: as a recasting tool such as SModelS does, a limit is applied only to the
 topologies it constrains, and the rest is reported as not covered (`lhc_uncovered_share`).
-A state with no open decay (no mixing) counts as not covered.
+A neutral state lighter than m_W has no open two-body decay: it decays promptly through an
+off-shell W or Z to a muon or neutrino and a fermion pair, the searches' final state with a
+soft boson, and counts as decaying as they assume (such a light state with a doublet
+admixture is pair produced at a rate that no limit here lets pass; LEP's searches for heavy
+neutral leptons, not in g2fit, cover it too).
 """
 
 from __future__ import annotations
@@ -36,10 +40,10 @@ FloatArray = NDArray[np.float64]
 #: The keys of `lhc_signals`, with their meaning (cross sections in fb).
 LHC_OBSERVABLES: dict[str, str] = {
     "sigma_pair_13": "sigma(pp -> E+E-, E N, N Nbar) at 13 TeV, every heavy neutral state (fb)",
-    "sigma_covered_13": "its part where both heavy leptons decay as the doublet searches assume (fb)",
+    "sigma_covered_13": "its part where both heavy leptons decay as the searches assume (fb)",
     "sigma_pair_14": "sigma(pp -> E+E-, E N, N Nbar) at 14 TeV, every heavy neutral state (fb)",
     "sigma_covered_14": "its part where both decay as the doublet searches assume (fb)",
-    "lhc_uncovered_share": "1 - sigma_covered_13 / sigma_pair_13: the share no doublet search covers",
+    "lhc_uncovered_share": "1 - sigma_covered_13/sigma_pair_13: share no doublet search covers",
 }
 _ENERGIES = {"13": 13000.0, "14": 14000.0}
 
@@ -70,7 +74,8 @@ def lhc_signals(
     if not wanted:
         return {}
     values, inside = spectrum_in_range(*point, constants)
-    ratios = {state: np.nan_to_num(r, nan=0.0) for state, r in branching_to_sm(values).items()}
+    # nan: no open two-body decay (below m_W): the three-body decay to the same final state
+    ratios = {state: np.nan_to_num(r, nan=1.0) for state, r in branching_to_sm(values).items()}
     pairs = _pairs(values)
     out: dict[str, FloatArray] = {}
     for label, sqrt_s in _ENERGIES.items():

@@ -106,18 +106,18 @@ def diagonalize(
     vev v (GeV; constants.v unless given, per point)."""
     v_given = constants.v if v is None else v
     m_L, m_S, Y_L, Y_R, Y_V, Y_Vp, v_array = np.broadcast_arrays(*point, v_given)
-    zero = np.zeros(m_L.shape)
     yv = muon_yukawa(m_L, Y_R, constants, v_array)
     v = v_array[..., None, None]
-    # d M / d v: the Higgs-field part of each mass matrix
-    dE = np.stack([np.stack([-yv / v_array, zero], -1), np.stack([Y_R, zero], -1)], -2)
-    mE = dE * v + np.stack([np.stack([zero, zero], -1), np.stack([zero, -m_L], -1)], -2)
-    dN = np.stack(
-        [np.stack([Y_L, zero], -1), np.stack([Y_Vp, zero], -1), np.stack([zero, Y_V], -1)], -2
-    )
-    mN = dN * v + np.stack(
-        [np.stack([zero, zero], -1), np.stack([zero, m_L], -1), np.stack([m_S, zero], -1)], -2
-    )
+    # d M / d v: the Higgs-field part of each mass matrix (filled in place: cheaper than
+    # stacking for the small batches of a chain)
+    dE = np.zeros((*m_L.shape, 2, 2))
+    dE[..., 0, 0], dE[..., 1, 0] = -yv / v_array, Y_R
+    mE = dE * v
+    mE[..., 1, 1] = -m_L
+    dN = np.zeros((*m_L.shape, 3, 2))
+    dN[..., 0, 0], dN[..., 1, 0], dN[..., 2, 1] = Y_L, Y_Vp, Y_V
+    mN = dN * v
+    mN[..., 1, 1], mN[..., 2, 0] = m_L, m_S
     uE, sE, vE = _svd_ascending(mE)
     uN, sN, vN = _svd_ascending(mN)
     return Diagonalized(uE, sE, vE, uN, sN, vN, dE, dN, yv)
@@ -195,9 +195,7 @@ def g_mu_vev(point: ModelPoint, constants: Constants) -> FloatArray:
     m_L, m_S, Y_L, Y_R, Y_V, Y_Vp = np.broadcast_arrays(*(np.asarray(x, float) for x in point))
     v = constants.v
     # neutrino: (Y_L v, Y'_V v, m_S) x (0, m_L, Y_V v)
-    nu = np.stack(
-        [Y_Vp * Y_V * v * v - m_S * m_L, -Y_L * Y_V * v * v, Y_L * v * m_L], axis=-1
-    )
+    nu = np.stack([Y_Vp * Y_V * v * v - m_S * m_L, -Y_L * Y_V * v * v, Y_L * v * m_L], axis=-1)
     nu /= np.linalg.norm(nu, axis=-1, keepdims=True)
     # muon: the eigenvector of M_E M_E^T at m_mu^2, (m_mu^2 - c, b) with c = Y_R^2 v^2 + m_L^2
     yv = muon_yukawa(m_L, Y_R, constants, v)

@@ -66,12 +66,17 @@ def test_observables_are_those_the_cli_prints_with_the_decays() -> None:
 
 
 def test_the_heavy_charged_mass_is_the_mass_matrix_s() -> None:
-    # M_E = [[-y v, 0], [Y_R v, -m_L]] with y fixed by a light singular value m_mu: its trace
-    # and determinant give m_E = m_L sqrt((Y_R^2 v^2 + m_L^2 - m_mu^2) / (m_L^2 - m_mu^2)).
+    # M_E = [[-y v0, 0], [Y_R v0, -m_L]] with y fixed by a light singular value m_mu: its
+    # trace and determinant give m_E = m_L sqrt((Y_R^2 v0^2 + m_L^2 - m_mu^2) / (m_L^2 - m_mu^2)),
+    # at the G_mu-scheme vev v0 = v sqrt(muon's W coupling at v), here from the SVD.
+    from g2fit.model.mass_basis import mass_basis
+
     k = g2fit.DEFAULT_CONSTANTS
     m_L, Y_R = np.array([300.0, 1000.0, 4000.0]), np.array([0.9, 0.5, 0.1])
     values = g2fit.observables(m_L, 800.0, 0.5, Y_R, 1.0, 0.0)
-    squared = ((Y_R * k.v) ** 2 + m_L**2 - k.m_mu**2) / (m_L**2 - k.m_mu**2)
+    point = (m_L, np.full(3, 800.0), np.full(3, 0.5), Y_R, np.ones(3), np.zeros(3))
+    v0 = k.v * np.sqrt(mass_basis(point, k).g_L_Wmunu)
+    squared = ((Y_R * v0) ** 2 + m_L**2 - k.m_mu**2) / (m_L**2 - k.m_mu**2)
     np.testing.assert_allclose(values["m_E"], m_L * np.sqrt(squared), rtol=1e-12)
     assert values["BR_E_to_SM"].shape == (3,)
     assert "m_E" not in g2fit.observables(1000.0, 800.0, 0.5, 0.5, 1.0, 0.0, decays=False)

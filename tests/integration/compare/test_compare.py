@@ -48,17 +48,17 @@ def hand_made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarra
 
 def test_excluded_fraction_is_a_direct_count(hand_made: tuple[Path, np.ndarray]) -> None:
     run, points = hand_made
-    document = exclusion_summary(run, ["hl-lhc", "ilc"], fits=False)
+    document = exclusion_summary(run, ["hl-lhc-tau-philic", "ilc"], fits=False)
     m_L, m_S, Y_L = 10 ** points[:, 0], 10 ** points[:, 1], points[:, 2]
-    hl_lhc = document["futures"]["hl-lhc"]
+    hl_lhc = document["futures"]["hl-lhc-tau-philic"]
     assert hl_lhc["excluded_fraction"] == np.mean(m_L < 1250.0)
     # ILC: R_W = (1 - Y_L^2 v^2 / (2 m_S^2))^2 against SM-like data with relative error 6e-4.
     R_W = (1 - Y_L**2 * 174.10**2 / (2 * m_S**2)) ** 2
     ilc_by_hand = ((R_W - 1) / 6e-4) ** 2 > 3.841458820694124
     assert document["futures"]["ilc"]["excluded_fraction"] == np.mean(ilc_by_hand)
     assert 0 < np.mean(ilc_by_hand) < 1
-    assert set(document["futures"]) == {"hl-lhc", "ilc", "lepton-colliders", "all"}
-    assert document["futures"]["all"]["excluded_fraction"] >= hl_lhc["excluded_fraction"]
+    assert set(document["futures"]) == {"hl-lhc-tau-philic", "ilc", "lepton-colliders", "all"}
+    assert document["futures"]["all"]["excluded_fraction"] >= np.mean(ilc_by_hand)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -102,6 +102,11 @@ def test_lhc_decay_assumption_counts_the_posterior(small_run: Path) -> None:
         assert np.all((ratios >= 0) & (ratios <= 1))
         expected = float(np.mean(ratios < summary["threshold"]))
         assert summary[f"fraction_BR_{state}_to_SM_below"] == pytest.approx(expected)
+    uncovered, sigma = frame["lhc_uncovered_share"], frame["sigma_pair_13"]
+    assert np.all((uncovered >= 0) & (uncovered <= 1))
+    assert summary["mean_uncovered_share"] == pytest.approx(uncovered.mean())
+    weighted = float((uncovered * sigma).sum() / sigma.sum())
+    assert summary["uncovered_share_of_cross_section"] == pytest.approx(weighted)
 
 
 def test_scenario_comparison_runs_what_is_missing(small_run: Path, tmp_path: Path) -> None:

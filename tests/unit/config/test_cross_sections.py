@@ -17,7 +17,14 @@ NLO_FILE = cross_sections_folder() / "doublet_13tev_nlo_nnll.toml"
 
 #: Table A of the developers' COLLIDER.md (github.com/amete/susyewkxsections @ 18bd5a66,
 #: Inputs/xsec_CN_hino.txt), a few rows (GeV, fb), typed here from the file, not from data/.
-TABLE_A = {100: 17399.2, 500: 36.1709, 1000: 1.02654, 1275: 0.207618, 1500: 0.0609395, 2000: 0.00432855}
+TABLE_A = {
+    100: 17399.2,
+    500: 36.1709,
+    1000: 1.02654,
+    1275: 0.207618,
+    1500: 0.0609395,
+    2000: 0.00432855,
+}
 
 
 def test_the_13_tev_total_is_the_published_sum() -> None:
@@ -39,7 +46,8 @@ def test_the_data_say_what_they_leave_out() -> None:
     entry = tomllib.loads(NLO_FILE.read_text())["doublet_13tev_nlo_nnll"]
     assert entry["excluded_masses"] == [1525.0, 1675.0, 1875.0, 1900.0, 1950.0]
     assert "integration error" in entry["excluded_note"]
-    assert entry["status"] == "verified" and "18bd5a66" in entry["source"]
+    assert entry["status"] == "verified"
+    assert "18bd5a66" in entry["source"]
 
 
 def test_channels_add_up_and_energies_grow() -> None:
@@ -75,7 +83,12 @@ def test_bad_arguments_are_refused(mass: float, sqrt_s: float, channel: str, mes
         ("doublet_13tev_nlo_nnll.toml", "    17399.2,\n", "", "'sigma': has 78 values for 79"),
         ("doublet_13tev_nlo_nnll.toml", 'unit = "fb"', 'unit = "pb"', "'unit': cross sections"),
         ("doublet_13tev_nlo_nnll.toml", "[1525.0,", "[1530.0,", "1530.0 GeV is not one of"),
-        ("doublet_13tev_nlo_nnll.toml", 'lo_reference = "CT14qed_proton', 'lo_reference = "NNPDF40', "no lo-cross-sections entry of 'NNPDF40"),
+        (
+            "doublet_13tev_nlo_nnll.toml",
+            'lo_reference = "CT14qed_proton',
+            'lo_reference = "NNPDF40',
+            "no lo-cross-sections entry of 'NNPDF40",
+        ),
         ("doublet_lo.toml", 'status = "computed"', 'status = "guessed"', "'status'"),
         ("doublet_lo.toml", "EE = [", "EE = [-1.0, ", "'EE'"),
     ],

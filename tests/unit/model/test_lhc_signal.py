@@ -107,3 +107,21 @@ def test_cascades_are_not_covered() -> None:
     assert 0.0 <= float(signals["lhc_uncovered_share"][0]) <= 1.0
     assert float(signals["sigma_covered_13"][0]) < float(signals["sigma_pair_13"][0])
     assert float(signals["sigma_covered_14"][0]) > float(signals["sigma_covered_13"][0])
+
+
+def test_a_state_below_m_w_decays_through_an_off_shell_boson() -> None:
+    """m_L = 200, m_S = 100 GeV, Y_V = 1: the heavy block [[0, 200], [100, v0]] has a light
+    singular value of ~73 GeV (closed form below), under m_W: no two-body decay is open, and
+    its pairs count as covered (three-body decays to the searches' final state)."""
+    point = tuple(np.array([x]) for x in (200.0, 100.0, 0.02, 0.02, 1.0, 0.0))
+    values = spectrum(point, K)
+    v0 = float(g_mu_vev(point, K)[0])
+    trace, det = 200.0**2 + 100.0**2 + v0**2, (200.0 * 100.0) ** 2
+    light = math.sqrt((trace - math.sqrt(trace**2 - 4 * det)) / 2)
+    assert float(values["m_N1"][0]) == pytest.approx(light, rel=3e-3)  # Y_L v shifts it by 0.1 %
+    assert light < K.m_W
+    assert np.isnan(branching_to_sm(values)["N1"][0])
+    table = load_cross_sections()
+    signals = lhc_signals(point, K, table)
+    light_pairs = float(table.at("NN", values["m_N1"], 13000.0)[0] * values["z_11"][0])
+    assert float(signals["sigma_covered_13"][0]) >= light_pairs > 0
