@@ -71,12 +71,20 @@ WIDTH_W = 2.085  # GeV, PDG 2024
 #: |V_ud| |V_us| |V_ub| / |V_cd| |V_cs| |V_cb|: PDG 2024, CKM review, global fit (eq. 12.27).
 CKM_PDG_2024 = ((0.97435, 0.22501, 0.003732), (0.22487, 0.97349, 0.04183))
 CHANNELS = ("EE", "EN", "NN")
+#: A vector-like SU(2) singlet E (Q = -1, T3 = 0 for both chiralities): the ATLAS singlet
+#: benchmark whose mass limit anchors the doublet limit's emulation at low mass.
+SINGLET = "EE_singlet"
 UP_TYPE = (2, 4)  # u, c
 DOWN_TYPE = (1, 3, 5)  # d, s, b
 #: (default) Gauss-Legendre nodes in w (tau) and in y.
 NODES = (96, 64)
 #: Per channel: the luminosity classes (_luminosities) and a quark of each, for its couplings.
-_CLASSES = {"EE": (("up", 2), ("down", 1)), "EN": (("W", 2),), "NN": (("up", 2), ("down", 1))}
+_CLASSES = {
+    "EE": (("up", 2), ("down", 1)),
+    "EN": (("W", 2),),
+    "NN": (("up", 2), ("down", 1)),
+    SINGLET: (("up", 2), ("down", 1)),
+}
 
 
 class PartonDensities(Protocol):
@@ -171,6 +179,9 @@ def exchanges(channel: str, quark: int, ew: Electroweak) -> tuple[Exchange, ...]
         photon = Exchange(0.0, 0.0, ew.e * charge, 0.0, -ew.e, 0.0)
         z = Exchange(ew.m_Z, ew.width_Z, *z_quark, ew.g_z * (-0.5 + ew.sin2_w), 0.0)
         return (photon, z)
+    if channel == SINGLET:
+        photon = Exchange(0.0, 0.0, ew.e * charge, 0.0, -ew.e, 0.0)
+        return (photon, Exchange(ew.m_Z, ew.width_Z, *z_quark, ew.g_z * ew.sin2_w, 0.0))
     if channel == "NN":
         return (Exchange(ew.m_Z, ew.width_Z, *z_quark, ew.g_z * 0.5, 0.0),)
     if channel == "EN":
@@ -214,10 +225,12 @@ def hadronic_cross_sections(
     ew: Electroweak | None = None,
     nodes: tuple[int, int] = NODES,
     force_positive: bool = True,
+    channels: Sequence[str] = CHANNELS,
 ) -> dict[str, FloatArray]:
-    """sigma(p p -> channel) in fb per channel (CHANNELS) at the masses (GeV, 2 m < sqrt_s)
-    and sqrt_s (GeV), with mu_F = scale_factor * sqrt(s-hat); `nodes`: Gauss-Legendre
-    nodes in w and y; `force_positive`: negative x f(x) set to zero (module docstring)."""
+    """sigma(p p -> channel) in fb per channel (CHANNELS, or SINGLET) at the masses (GeV,
+    2 m < sqrt_s) and sqrt_s (GeV), with mu_F = scale_factor * sqrt(s-hat); `nodes`:
+    Gauss-Legendre nodes in w and y; `force_positive`: negative x f(x) set to zero (module
+    docstring)."""
     ew = Electroweak.g_mu_scheme() if ew is None else ew
     m = np.atleast_1d(np.asarray(masses, dtype=float))
     if m.ndim != 1 or np.any(~np.isfinite(m)) or np.any(m <= 0) or np.any(2 * m >= sqrt_s):
@@ -246,7 +259,7 @@ def hadronic_cross_sections(
     y_integrals = {k: np.sum(v * z_weights, axis=-1, keepdims=True) for k, v in lum.items()}
     sigma: dict[str, FloatArray] = {}
     mass = m[:, None, None]
-    for channel in CHANNELS:
+    for channel in channels:
         integrand = sum(
             partonic_cross_section(s_hat, mass, exchanges(channel, quark, ew)) * y_integrals[key]
             for key, quark in _CLASSES[channel]

@@ -213,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(f"argument --pdf: the set {twice} is given twice")
     try:
         grids = [open_grid(folder) for folder in args.pdf]
+        for folder, grid in zip(args.pdf, grids, strict=True):
+            lacking = [f for f in QUARKS if f not in grid.flavours]
+            if lacking:
+                fail(f"{folder}: the set has no flavour {lacking[0]} (it needs u, d, s, c, b)")
         notes = [
             f"{g.name}: its grid file was repaired before parton read it ({'; '.join(g.repairs)})"
             for g in grids
@@ -225,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(str(error))
     print(f"wrote {args.out}: {len(grids) * len(ENERGIES) * len(SCALE_FACTORS)} tables")
     return 0
+
+
+#: The quark flavours (PDG ids) the calculation reads: u, d, s, c, b and their antiquarks.
+QUARKS = tuple(f for f in range(-5, 6) if f != 0)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ Two kinds of entry (data/README.md):
 The table (g2fit.model.cross_sections.PairCrossSections), on the reference set's masses:
 sigma_c(m, E) = sigma_NLO(m) x [LO(m, E) / LO(m, 13 TeV)] x [LO_c(m, E) / LO(m, E)], with
 sigma_NLO interpolated in ln sigma up to its last mass and, above it, the leading order times
-the K-factor at that mass. The ratio's uncertainty: the largest scale variation and the other
-PDF sets' difference, in quadrature.
+the K-factor's mean over its last 200 GeV. The ratio's uncertainty: the largest scale
+variation and the other PDF sets' difference, in quadrature.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from g2fit.config.toml_entry import Entry, read_toml, shipped_folder
 from g2fit.errors import InputError
-from g2fit.model.cross_sections import CHANNELS, PairCrossSections
+from g2fit.model.cross_sections import CHANNELS, ENERGIES_GEV, PairCrossSections
 
 FloatArray = NDArray[np.float64]
 
@@ -92,6 +92,8 @@ def _nlo_sum(entry: Entry) -> _NLOSum:
     value = entry.table["excluded_masses"]
     excluded = np.array(entry.numbers("excluded_masses")) if value != [] else np.zeros(0)
     unknown = excluded[~np.isin(excluded, masses)]
+    if np.sum(~np.isin(masses, excluded)) < 2:
+        raise entry.error("excluded_masses", "leaves fewer than two masses to interpolate")
     if unknown.size:
         raise entry.error("excluded_masses", f"{float(unknown[0])!r} GeV is not one of the masses")
     return _NLOSum(
@@ -148,6 +150,12 @@ def _read(folder: Path) -> tuple[list[_NLOSum], list[_LOTable], dict[str, str]]:
                 lo.append(_lo_table(entry))
     if len(nlo) != 1:
         raise InputError(f"{folder}: needs exactly one nlo-cross-section-sum entry, has {len(nlo)}")
+    seen: dict[tuple[str, float, float], str] = {}
+    for table in lo:
+        key = (table.pdf, table.scale_factor, table.sqrt_s)
+        if key in seen:
+            raise InputError(f"{table.where}: the same set, scale and energy as {seen[key]}")
+        seen[key] = table.where
     return nlo, lo, digests
 
 
@@ -162,7 +170,8 @@ def _on_grid(table: _LOTable, grid: FloatArray) -> FloatArray:
     return table.sigma
 
 
-_CACHE: dict[tuple[Path, tuple[str, ...]], PairCrossSections] = {}
+#: Tables built, by their files' names and SHA-256 (the files are small: hashing them is cheap).
+_CACHE: dict[tuple[tuple[str, str], ...], PairCrossSections] = {}
 
 
 def load_cross_sections(data_folder: Path | None = None) -> PairCrossSections:
@@ -170,10 +179,14 @@ def load_cross_sections(data_folder: Path | None = None) -> PairCrossSections:
     folder = cross_sections_folder(data_folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder (the doublet's cross-section tables)")
-    stamp = tuple(f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in folder.glob("*"))
-    key = (folder.resolve(), tuple(sorted(stamp)))
+    try:
+        key = tuple(
+            (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted(folder.glob("*.toml"))
+        )
+    except OSError as error:
+        raise InputError(f"{folder}: cannot be read ({error})") from None
     if key not in _CACHE:
-        _CACHE.clear()
         _CACHE[key] = _build(folder)
     return _CACHE[key]
 
@@ -196,9 +209,18 @@ def _build(folder: Path) -> PairCrossSections:
     lo_13 = reference.sigma.sum(axis=0)
     last = nlo.masses[used][-1]
     log_nlo = np.interp(grid, nlo.masses[used], np.log(nlo.sigma[used]))
-    k_last = nlo.sigma[used][-1] / np.exp(np.interp(last, grid, np.log(lo_13)))
+    # the K-factor beyond the last mass: its mean over the last 200 GeV of used points
+    tail = used & (nlo.masses >= last - 200.0)
+    k_tail = nlo.sigma[tail] / np.exp(np.interp(nlo.masses[tail], grid, np.log(lo_13)))
+    k_last = float(np.mean(k_tail))
     total_13 = np.where(grid <= last, np.exp(log_nlo), k_last * lo_13)
-    energies = sorted({t.sqrt_s for t in lo if t.pdf == nlo.lo_reference})
+    energies = sorted({t.sqrt_s for t in lo if t.pdf == nlo.lo_reference and t.scale_factor == 1})
+    missing = [f"{e:g}" for e in ENERGIES_GEV if e not in energies]
+    if missing:
+        raise InputError(
+            f"{folder}: no lo-cross-sections entry of {nlo.lo_reference!r} at scale_factor 1 "
+            f"and sqrt_s {', '.join(missing)} GeV (the LHC observables need 13 and 14 TeV)"
+        )
     log_sigma, uncertainty = {}, {}
     for energy in energies:
         central = _find(lo, nlo.lo_reference, 1.0, energy)
@@ -213,7 +235,7 @@ def _build(folder: Path) -> PairCrossSections:
         "lo_reference": nlo.lo_reference,
         "lo_command": reference.command,
         "k_factor_beyond_mass": float(last),
-        "k_factor_there": float(k_last),
+        "k_factor_there": k_last,
         "files_sha256": digests,
     }
     return PairCrossSections(grid, log_sigma, uncertainty, provenance)

@@ -86,10 +86,11 @@ class Projection:
 
 @dataclasses.dataclass(frozen=True)
 class SignalLimit:
-    """An upper limit on a signal cross section (fb), emulated from a published mass limit:
-    sigma_95 = sigma(mass limit) at reference_sqrt_s, scaled from reference_luminosity to
-    luminosity (fb^-1) by L_ref/L (regime background-free) or sqrt(L_ref/L) (background-
-    limited), constant in the mass (see data/README.md)."""
+    """An upper limit on a signal cross section (fb), emulated from published mass limits:
+    sigma_95 = sigma(mass limit) at reference_sqrt_s above the limit, rising log-linearly
+    below it through low_mass_anchor_sigma (fb) at the mass of the low_mass_anchor entry;
+    scaled as a whole from reference_luminosity to luminosity (fb^-1) by L_ref/L (regime
+    background-free) or sqrt(L_ref/L) (background-limited) (see data/README.md)."""
 
     id: str
     quantity: str
@@ -99,6 +100,8 @@ class SignalLimit:
     sqrt_s: float
     luminosity: float
     regime: str
+    low_mass_anchor: str
+    low_mass_anchor_sigma: float
     cl: float
     method: str
     unit: str
@@ -284,8 +287,15 @@ def _difference(entry: Entry, values: dict[str, Value]) -> Value:
 
 
 def _signal_limit(entry: Entry) -> SignalLimit:
-    numbers = {"reference_sqrt_s", "reference_luminosity", "sqrt_s", "luminosity"}
-    fields = {"quantity", "mass_limit", "regime", "cl", "method"} | numbers
+    numbers = {
+        "reference_sqrt_s",
+        "reference_luminosity",
+        "sqrt_s",
+        "luminosity",
+        "low_mass_anchor_sigma",
+    }
+    fields = {"quantity", "mass_limit", "regime", "cl", "method", "low_mass_anchor"} | numbers
+    fields.add("low_mass_anchor_note")
     entry.check_fields(_COMMON | fields, {"note"})
     if entry.text("unit") != "fb":
         raise entry.error(
@@ -295,6 +305,7 @@ def _signal_limit(entry: Entry) -> SignalLimit:
     if not cl < 1:
         raise entry.error("cl", f"must lie in (0, 1), got {cl!r}")
     values = {name: entry.number(name, positive=True) for name in sorted(numbers)}
+    entry.text("low_mass_anchor_note")
     return SignalLimit(
         entry.name,
         entry.text("quantity"),
@@ -304,6 +315,8 @@ def _signal_limit(entry: Entry) -> SignalLimit:
         values["sqrt_s"],
         values["luminosity"],
         entry.text("regime", SIGNAL_REGIMES),
+        entry.text("low_mass_anchor"),
+        values["low_mass_anchor_sigma"],
         cl,
         entry.text("method"),
         entry.text("unit"),
@@ -330,10 +343,12 @@ def load_measurements(folder: Path | None = None) -> dict[str, Measurement]:
     if not paths:
         raise InputError(f"{folder}: no data files (*.toml)")
     entries: dict[str, Measurement] = {}
+    wheres: dict[str, str] = {}
     pending: list[Entry] = []
     for path in paths:
         for name, table in read_toml(path).items():
             entry = Entry(path, name, table)
+            wheres[name] = entry.where
             if name in entries or any(p.name == name for p in pending):
                 raise InputError(f"{entry.where}: the id {name!r} is used twice in {folder}")
             if "kind" not in table:
@@ -351,11 +366,21 @@ def load_measurements(folder: Path | None = None) -> dict[str, Measurement]:
         else:
             entries[entry.name] = _conditional(entry, parents)
     for name, found in entries.items():
-        if isinstance(found, SignalLimit):
-            limit = entries.get(found.mass_limit)
-            if not isinstance(limit, LowerLimit):
+        if not isinstance(found, SignalLimit):
+            continue
+        for field in ("mass_limit", "low_mass_anchor"):
+            target = getattr(found, field)
+            if not isinstance(entries.get(target), LowerLimit):
                 raise InputError(
-                    f"{folder}: [{name}] field 'mass_limit': {found.mass_limit!r} is not a "
-                    "lower-limit entry of data/"
+                    f"{wheres[name]} field {field!r}: {target!r} is not a lower-limit entry of "
+                    f"{folder}"
                 )
+        anchor, limit = entries[found.low_mass_anchor], entries[found.mass_limit]
+        assert isinstance(anchor, LowerLimit)
+        assert isinstance(limit, LowerLimit)
+        if not anchor.value < limit.value:
+            raise InputError(
+                f"{wheres[name]} field 'low_mass_anchor': {found.low_mass_anchor!r} must lie "
+                f"below the mass limit {found.mass_limit!r}"
+            )
     return entries

@@ -151,10 +151,14 @@ def lhc_decay_assumption(values: dict[str, np.ndarray]) -> dict[str, Any]:
         "fraction_either_below": float((below["BR_E_to_SM"] | below["BR_N_to_SM"]).mean()),
         "median_BR_E_to_SM": float(np.nanmedian(values["BR_E_to_SM"])),
         "median_BR_N_to_SM": float(np.nanmedian(values["BR_N_to_SM"])),
-        "mean_uncovered_share": float(np.mean(uncovered)),
-        "median_uncovered_share": float(np.median(uncovered)),
-        "fraction_mostly_uncovered": float(np.mean(uncovered > 0.5)),
-        "uncovered_share_of_cross_section": float(np.sum(uncovered * sigma) / np.sum(sigma)),
+        "mean_uncovered_share": float(np.nanmean(uncovered)),
+        "median_uncovered_share": float(np.nanmedian(uncovered)),
+        "fraction_mostly_uncovered": float(
+            np.nanmean(np.where(np.isnan(uncovered), np.nan, uncovered > 0.5))
+        ),
+        "uncovered_share_of_cross_section": float(
+            np.nansum(uncovered * sigma) / np.nansum(np.where(np.isnan(uncovered), 0.0, sigma))
+        ),
     }
 
 

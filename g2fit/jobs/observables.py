@@ -12,7 +12,7 @@ import numpy as np
 from g2fit import __version__
 from g2fit.config.cross_sections import load_cross_sections
 from g2fit.model.constants import Constants
-from g2fit.model.decays import DECAY_OBSERVABLES, decays
+from g2fit.model.decays import DECAY_OBSERVABLES
 from g2fit.model.lhc_signal import LHC_OBSERVABLES, lhc_signals
 from g2fit.model.mass_basis import ModelPoint
 from g2fit.model.observables import OBSERVABLES, model_point, observables
@@ -25,18 +25,10 @@ MEANINGS = {**OBSERVABLES, **DECAY_OBSERVABLES, **LHC_OBSERVABLES}
 def heavy_lepton_observables(model: ModelPoint, constants: Constants) -> dict[str, np.ndarray]:
     """DECAY_OBSERVABLES and LHC_OBSERVABLES at model points; the LHC ones are nan where m_L
     lies outside the cross-section table (data/cross_sections/)."""
-    table = load_cross_sections()
-    low, high = table.mass_range
-    m_L = np.broadcast_to(
-        np.asarray(model[0], dtype=float), np.broadcast_shapes(*map(np.shape, model))
-    )
-    inside = (m_L >= low) & (m_L <= high)
-    clipped = (np.clip(m_L, low, high), *model[1:])
-    values = lhc_signals(clipped, constants, table)
-    values |= decays(*model, constants)
-    for name in LHC_OBSERVABLES:
-        values[name] = np.where(inside, values[name], np.nan)
-    return values
+    shape = np.broadcast_shapes(*map(np.shape, model))
+    point = tuple(np.broadcast_to(np.asarray(x, dtype=float), shape) for x in model)
+    signals = lhc_signals(point, constants, load_cross_sections())  # type: ignore[arg-type]
+    return {name: signals[name] for name in (*DECAY_OBSERVABLES, *LHC_OBSERVABLES)}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -34,7 +34,7 @@ from g2fit.likelihood.terms import (
     chi2_quantile,
 )
 from g2fit.model.cross_sections import PairCrossSections
-from g2fit.model.lhc_signal import LHC_OBSERVABLES
+from g2fit.model.lhc_signal import LHC_PAIR_OBSERVABLES
 from g2fit.model.observables import MASS_PARAMETERS, OBSERVABLES
 
 
@@ -267,27 +267,36 @@ class SignalLimitTerm(SignalUpperLimit):
         entry.check_fields(_REQUIRED, _OPTIONAL)
         data: SignalLimit = _measurement(entry, context, (SignalLimit,))
         observable = entry.text("observable")
-        if observable not in LHC_OBSERVABLES:
-            raise entry.error("observable", f"unknown LHC observable {observable!r}")
+        pairs = [name for name in LHC_PAIR_OBSERVABLES if name.startswith("lhc_pairs_covered")]
+        if observable not in pairs:
+            raise entry.error("observable", f"must be one of {', '.join(pairs)}: {observable!r}")
         _quantity_index(entry, observable, data)
         if context.cross_sections is None:
             raise entry.error(
                 "measurement", "needs the doublet's cross sections (data/cross_sections/)"
             )
         mass = context.measurements[data.mass_limit]
+        anchor = context.measurements[data.low_mass_anchor]
         assert isinstance(mass, LowerLimit)  # checked when data/ is loaded
+        assert isinstance(anchor, LowerLimit)
         table = context.cross_sections
-        table.check_energy(data.reference_sqrt_s, f"{data.id}: reference_sqrt_s")
-        table.check_energy(data.sqrt_s, f"{data.id}: sqrt_s")
+        try:
+            table.check_energy(data.reference_sqrt_s, "reference_sqrt_s")
+            table.check_energy(data.sqrt_s, "sqrt_s")
+            sigma = float(table.sigma(mass.value, data.reference_sqrt_s)[()])
+        except InputError as error:
+            raise entry.error("measurement", f"{data.id!r}: {error}") from None
         if not observable.endswith(f"_{data.sqrt_s / 1000:g}"):
             raise entry.error("observable", f"{observable!r} is not at {data.id!r}'s sqrt_s")
-        sigma = float(table.sigma(mass.value, data.reference_sqrt_s)[()])
         ratio = data.reference_luminosity / data.luminosity
         scale = ratio if data.regime == "background-free" else ratio**0.5
         return cls(
             entry.name,
             observable,
             sigma * scale,
+            mass.value,
+            anchor.value,
+            data.low_mass_anchor_sigma * scale,
             SIGNAL_SHAPES[data.regime],
             chi2_quantile(data.cl),
         )

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from g2fit.config.scenarios import Parameter
 from g2fit.likelihood.scenario import Scenario
-from g2fit.model.lhc_signal import LHC_OBSERVABLES, lhc_signals
+from g2fit.model.lhc_signal import LHC_OBSERVABLES, LHC_PAIR_OBSERVABLES, lhc_signals
 from g2fit.model.observables import (
     MODEL_PARAMETERS,
     compute_observables,
@@ -104,7 +104,7 @@ class GlobalLikelihood:
             model_point(point), self.scenario.constants, self.scenario.cross_sections, wanted
         )
         if wanted is not None:
-            wanted = wanted - set(LHC_OBSERVABLES)
+            wanted = wanted - set(LHC_OBSERVABLES) - set(LHC_PAIR_OBSERVABLES)
         if wanted is None:
             values = observables(
                 *model_point(point),
@@ -162,6 +162,8 @@ class GlobalLikelihood:
         obs = {k: np.array([v]) for k, v in sm_observables(self.scenario.constants).items()}
         obs["m_L"] = obs["m_S"] = np.array([math.inf])
         obs |= {name: np.zeros(1) for name in LHC_OBSERVABLES}  # no heavy lepton, no signal
+        obs |= {name: np.zeros((6, 1)) for name in LHC_PAIR_OBSERVABLES}
+        obs["lhc_pair_masses"] += 1e3  # any mass: nothing is produced
         return obs
 
     def chi2_terms_sm(self) -> dict[str, float]:

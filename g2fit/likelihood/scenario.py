@@ -23,7 +23,7 @@ from g2fit.likelihood.forms import Context, build_term
 from g2fit.likelihood.terms import Term
 from g2fit.model.constants import DEFAULT_CONSTANTS, Constants
 from g2fit.model.cross_sections import PairCrossSections
-from g2fit.model.lhc_signal import LHC_OBSERVABLES
+from g2fit.model.lhc_signal import LHC_OBSERVABLES, LHC_PAIR_OBSERVABLES
 from g2fit.model.observables import sm_observables
 
 
@@ -41,7 +41,8 @@ class Scenario(ScenarioSpec):
     @property
     def uses_cross_sections(self) -> bool:
         """Whether a term reads an LHC observable (so the likelihood depends on the table)."""
-        return any(name in LHC_OBSERVABLES for term in self.terms for name in term.observables)
+        lhc = set(LHC_OBSERVABLES) | set(LHC_PAIR_OBSERVABLES)
+        return any(name in lhc for term in self.terms for name in term.observables)
 
 
 def load_terms(
@@ -103,7 +104,8 @@ def _check_mass_range(scenario: Scenario, path: Path) -> None:
     ranges = {p.name: (p.low, p.high) for p in scenario.parameters}
     ranges |= {name: (value, value) for name, value in scenario.fixed.items()}
     if "m_L" in ranges and not (low <= ranges["m_L"][0] and ranges["m_L"][1] <= high):
-        term = next(t.name for t in scenario.terms if set(t.observables) & set(LHC_OBSERVABLES))
+        lhc = set(LHC_OBSERVABLES) | set(LHC_PAIR_OBSERVABLES)
+        term = next(t.name for t in scenario.terms if set(t.observables) & lhc)
         raise InputError(
             f"{path}: m_L over {ranges['m_L'][0]:g}-{ranges['m_L'][1]:g} GeV reaches outside the "
             f"cross-section table's {low:g}-{high:g} GeV that term {term!r} needs"

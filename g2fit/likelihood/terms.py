@@ -9,6 +9,7 @@ these kinds from TOML entries.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
@@ -172,23 +173,46 @@ SIGNAL_SHAPES = {"background-free": "linear", "background-limited": "quadratic"}
 
 @dataclasses.dataclass(frozen=True)
 class SignalUpperLimit(_Cut):
-    """An upper limit `bound` (fb) on a signal cross section: chi2_at_bound r or
-    chi2_at_bound r^2 in r = signal / bound, so chi^2 = chi2_at_bound (3.84 at 95 % CL,
-    Wilks) exactly at the limit and 0 without signal.
+    """An upper limit on a signal cross section that depends on the mass, applied pair by pair:
+    r = sum over produced pairs of covered sigma / sigma_95(pair mass), and chi2_at_bound r or
+    chi2_at_bound r^2, so chi^2 = chi2_at_bound (3.84 at 95 % CL) exactly at the limit and 0
+    without signal.
 
-    `shape` follows the limit's regime: "linear" for a background-free count (-2 ln L of a
-    Poisson count with no event expected or seen is 2 s, linear in the signal s),
-    "quadratic" for a background-limited one (the Asimov significance is linear in s, so
-    chi^2 = (s / sigma_b)^2). A point is excluded exactly where r > 1."""
+    sigma_95(m) is `bound` (fb) from `limit_mass` (GeV) up and rises log-linearly below it,
+    through `anchor_bound` at `anchor_mass`. The observable holds each pair's covered cross
+    section (shape (pairs, n)), "lhc_pair_masses" their masses. `shape` follows the limit's
+    regime: "linear" for a background-free count (the slope is set so that chi^2 is the Wilks
+    quantile at the limit; -2 ln L of a Poisson count with none seen is linear in the signal),
+    "quadratic" for a background-limited one (the Asimov significance is linear in the signal).
+    A point is excluded exactly where r > 1."""
 
+    limit_mass: float
+    anchor_mass: float
+    anchor_bound: float
     shape: str
     chi2_at_bound: float
     form: str = "signal-limit"
 
+    @property
+    def observables(self) -> tuple[str, ...]:
+        return (self.observable, "lhc_pair_masses")
+
+    def sigma_95(self, mass: FloatArray) -> FloatArray:
+        """The limit (fb) at pair masses (GeV)."""
+        slope = math.log(self.anchor_bound / self.bound) / (self.limit_mass - self.anchor_mass)
+        below = np.maximum(self.limit_mass - np.asarray(mass, dtype=float), 0.0)
+        limit: FloatArray = self.bound * np.exp(slope * below)
+        return limit
+
+    def ratio(self, obs: Observables) -> FloatArray:
+        """r: the covered signal over the limit, pair by pair, summed."""
+        r: FloatArray = np.sum(obs[self.observable] / self.sigma_95(obs["lhc_pair_masses"]), axis=0)
+        return r
+
     def chi2(self, obs: Observables) -> FloatArray:
-        r = obs[self.observable] / self.bound
+        r = self.ratio(obs)
         return np.asarray(self.chi2_at_bound * (r if self.shape == "linear" else r * r), float)
 
     def excluded(self, obs: Observables) -> BoolArray:
         """Beyond the limit: r > 1."""
-        return np.asarray(obs[self.observable] > self.bound)
+        return np.asarray(self.ratio(obs) > 1.0)

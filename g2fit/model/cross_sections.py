@@ -20,6 +20,8 @@ from g2fit.errors import InputError
 FloatArray = NDArray[np.float64]
 
 CHANNELS = ("EE", "EN", "NN")
+#: The centre-of-mass energies (GeV) a table must hold: today's LHC and the HL-LHC.
+ENERGIES_GEV = (13000.0, 14000.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,8 +80,10 @@ class PairCrossSections:
 
     def at(self, channel: str, m: FloatArray, sqrt_s: float) -> FloatArray:
         """sigma (fb) of one of CHANNELS at masses m (GeV), unchecked (the likelihood's path):
-        masses beyond the table's ends are taken at its ends (mixing moves the physical masses
-        a little beyond the prior's m_L range)."""
+        masses beyond the table's ends are taken at its ends. Mixing moves E and the
+        doublet-like state a little beyond the prior's m_L range, but the light singlet-like
+        state can lie well below 100 GeV (46 GeV at m_L = m_S = 100 GeV, Y_V = 1); there its
+        rate is underestimated (about 5x at 60 GeV), which errs towards allowing it."""
         row = CHANNELS.index(channel)
         values: FloatArray = np.exp(np.interp(m, self.masses, self.log_sigma[sqrt_s][row]))
         return values

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from g2fit.model.constants import Constants
-from g2fit.model.cross_sections import PairCrossSections
+from g2fit.model.cross_sections import ENERGIES_GEV, PairCrossSections
 from g2fit.model.decays import branching_to_sm, decay_observables, spectrum_in_range
 from g2fit.model.mass_basis import ModelPoint
 
@@ -45,7 +45,14 @@ LHC_OBSERVABLES: dict[str, str] = {
     "sigma_covered_14": "its part where both decay as the doublet searches assume (fb)",
     "lhc_uncovered_share": "1 - sigma_covered_13/sigma_pair_13: share no doublet search covers",
 }
-_ENERGIES = {"13": 13000.0, "14": 14000.0}
+#: Per produced pair (the six of `_pairs`, along a leading axis of length 6): the pair's mean
+#: mass (GeV) and its covered cross section (fb), for limits that depend on the mass.
+LHC_PAIR_OBSERVABLES: dict[str, str] = {
+    "lhc_pair_masses": "mean mass of each produced pair (GeV), shape (6, n)",
+    "lhc_pairs_covered_13": "covered cross section of each pair at 13 TeV (fb), shape (6, n)",
+    "lhc_pairs_covered_14": "covered cross section of each pair at 14 TeV (fb), shape (6, n)",
+}
+_ENERGIES = {f"{energy / 1000:g}": energy for energy in ENERGIES_GEV}
 
 
 def _pairs(values: dict[str, FloatArray]) -> list[tuple[str, FloatArray, FloatArray, str, str]]:
@@ -67,30 +74,36 @@ def lhc_signals(
     table: PairCrossSections,
     wanted: frozenset[str] | None = None,
 ) -> dict[str, FloatArray]:
-    """LHC_OBSERVABLES (those `wanted`; if None, all and g2fit.model.decays'
-    DECAY_OBSERVABLES, from the same diagonalization) at model points (masses in GeV)."""
+    """LHC_OBSERVABLES and LHC_PAIR_OBSERVABLES (those `wanted`; if None, all and
+    g2fit.model.decays' DECAY_OBSERVABLES, from the same diagonalization) at model points
+    (masses in GeV); nan where m_L lies outside the table's masses."""
     every = wanted is None
-    wanted = frozenset(LHC_OBSERVABLES) if wanted is None else wanted & set(LHC_OBSERVABLES)
+    known = set(LHC_OBSERVABLES) | set(LHC_PAIR_OBSERVABLES)
+    wanted = frozenset(known) if wanted is None else wanted & known
     if not wanted:
         return {}
     values, inside = spectrum_in_range(*point, constants)
+    low, high = table.mass_range
+    m_L = np.broadcast_to(np.asarray(point[0], dtype=float), inside.shape)
+    # 1e-9: a prior's edge, 10^log10(5000), may round a hair beyond the table's end
+    in_table = inside & (m_L >= low * (1 - 1e-9)) & (m_L <= high * (1 + 1e-9))
     # nan: no open two-body decay (below m_W): the three-body decay to the same final state
     ratios = {state: np.nan_to_num(r, nan=1.0) for state, r in branching_to_sm(values).items()}
     pairs = _pairs(values)
     out: dict[str, FloatArray] = {}
     for label, sqrt_s in _ENERGIES.items():
-        needed = {f"sigma_pair_{label}", f"sigma_covered_{label}"}
+        needed = {f"sigma_pair_{label}", f"sigma_covered_{label}", f"lhc_pairs_covered_{label}"}
         if label == "13":
             needed.add("lhc_uncovered_share")
         if not wanted & needed:
             continue
-        total = covered = np.zeros_like(values["m_E"])
-        for channel, mass, weight, first, second in pairs:
-            sigma = table.at(channel, mass, sqrt_s) * weight
-            total = total + sigma
-            covered = covered + sigma * ratios[first] * ratios[second]
-        out[f"sigma_pair_{label}"], out[f"sigma_covered_{label}"] = total, covered
+        sigma = np.stack([table.at(c, m, sqrt_s) * w for c, m, w, _, _ in pairs])
+        both = np.stack([ratios[first] * ratios[second] for _, _, _, first, second in pairs])
+        out[f"lhc_pairs_covered_{label}"] = sigma * both
+        out[f"sigma_pair_{label}"] = sigma.sum(axis=0)
+        out[f"sigma_covered_{label}"] = out[f"lhc_pairs_covered_{label}"].sum(axis=0)
     if "lhc_uncovered_share" in wanted:
         out["lhc_uncovered_share"] = 1.0 - out["sigma_covered_13"] / out["sigma_pair_13"]
-    out = {name: np.where(inside, out[name], np.nan) for name in LHC_OBSERVABLES if name in wanted}
+    out["lhc_pair_masses"] = np.stack([mass for _, mass, _, _, _ in pairs])
+    out = {name: np.where(in_table, out[name], np.nan) for name in sorted(known) if name in wanted}
     return {**decay_observables(values, inside), **out} if every else out

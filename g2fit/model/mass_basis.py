@@ -196,11 +196,12 @@ def g_mu_vev(point: ModelPoint, constants: Constants) -> FloatArray:
     v = constants.v
     # neutrino: (Y_L v, Y'_V v, m_S) x (0, m_L, Y_V v)
     nu = np.stack([Y_Vp * Y_V * v * v - m_S * m_L, -Y_L * Y_V * v * v, Y_L * v * m_L], axis=-1)
-    nu /= np.linalg.norm(nu, axis=-1, keepdims=True)
+    # norms written out: a point rounds the same alone and inside a batch (a reduction need not)
+    nu /= np.sqrt(nu[..., 0] ** 2 + nu[..., 1] ** 2 + nu[..., 2] ** 2)[..., None]
     # muon: the eigenvector of M_E M_E^T at m_mu^2, (m_mu^2 - c, b) with c = Y_R^2 v^2 + m_L^2
     yv = muon_yukawa(m_L, Y_R, constants, v)
     mu = np.stack([constants.m_mu**2 - np.square(Y_R * v) - m_L**2, -yv * Y_R * v], axis=-1)
-    mu /= np.linalg.norm(mu, axis=-1, keepdims=True)
+    mu /= np.sqrt(mu[..., 0] ** 2 + mu[..., 1] ** 2)[..., None]
     coupling = np.abs(nu[..., 0] * mu[..., 0] + nu[..., 1] * mu[..., 1])
     vev: FloatArray = v * np.sqrt(coupling)
     return vev

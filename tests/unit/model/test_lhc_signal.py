@@ -121,7 +121,34 @@ def test_a_state_below_m_w_decays_through_an_off_shell_boson() -> None:
     assert float(values["m_N1"][0]) == pytest.approx(light, rel=3e-3)  # Y_L v shifts it by 0.1 %
     assert light < K.m_W
     assert np.isnan(branching_to_sm(values)["N1"][0])
+    signals = lhc_signals(point, K, load_cross_sections())
+    light_pair = 3  # the pairs: E E, E N1, E N2, N1 N1, N1 N2, N2 N2
+    assert float(signals["lhc_pair_masses"][light_pair, 0]) == pytest.approx(light, rel=3e-3)
+    # covered = produced: the light state's BR to the searches' final state is taken as 1
+    n1_only = values["z_11"][0] * load_cross_sections().at("NN", values["m_N1"], 13000.0)[0]
+    assert float(signals["lhc_pairs_covered_13"][light_pair, 0]) == pytest.approx(n1_only)
+
+
+def test_the_covered_signal_is_the_pair_sum_by_hand() -> None:
+    """sigma_covered = sigma_EE BR_E^2 + sum_i sigma_EN(m_E, m_i) w_i BR_E BR_i
+    + sum_ij sigma_NN(m_i, m_j) z_ij BR_i BR_j (both orders for i != j), with each pair's
+    cross section at its mean mass: assembled here from `spectrum` and the table, at points
+    where E and N cascade in part."""
     table = load_cross_sections()
-    signals = lhc_signals(point, K, table)
-    light_pairs = float(table.at("NN", values["m_N1"], 13000.0)[0] * values["z_11"][0])
-    assert float(signals["sigma_covered_13"][0]) >= light_pairs > 0
+    point = random_points(50, 5)
+    point = (np.clip(point[0], 200, 4000), np.clip(point[1], 150, 4000), *point[2:])
+    values = spectrum(point, K)
+    br = {k: np.nan_to_num(v, nan=1.0) for k, v in branching_to_sm(values).items()}
+    m = {"E": values["m_E"], "N1": values["m_N1"], "N2": values["m_N2"]}
+    by_hand = table.at("EE", m["E"], 13000.0) * br["E"] ** 2
+    for i in ("1", "2"):
+        mean = (m["E"] + m["N" + i]) / 2
+        by_hand += table.at("EN", mean, 13000.0) * values["w_EN" + i] * br["E"] * br["N" + i]
+        for j in ("1", "2"):
+            weight = values[f"z_{min(i, j)}{max(i, j)}"]
+            mean = (m["N" + i] + m["N" + j]) / 2
+            by_hand += table.at("NN", mean, 13000.0) * weight * br["N" + i] * br["N" + j]
+    signals = lhc_signals(point, K, load_cross_sections())
+    np.testing.assert_allclose(signals["sigma_covered_13"], by_hand, rtol=1e-12)
+    np.testing.assert_allclose(signals["lhc_pairs_covered_13"].sum(axis=0), by_hand, rtol=1e-12)
+    assert np.any(signals["lhc_uncovered_share"] > 0.5)  # cascades among the points
