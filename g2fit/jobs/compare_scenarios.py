@@ -123,6 +123,7 @@ def _scenario_row(scenario: Scenario, run: Path, futures: list[str] | None) -> d
         "chi2_sm": fit["chi2_sm"],
         "fraction_natural": exclusion["fraction_natural"],
         "convergence": exclusion["convergence"],
+        "lhc_uncovered_share": exclusion["lhc_decay_assumption"]["mean_uncovered_share"],
         "excluded_fraction": {k: v["excluded_fraction"] for k, v in exclusion["futures"].items()},
         "mc_error": {k: v["mc_error"] for k, v in exclusion["futures"].items()},
     }
@@ -136,9 +137,11 @@ def format_comparison(document: dict[str, Any]) -> str:
     extra = ["ln B vs SM", "emcee vs nested"] if nested else []
     header = (
         "| scenario | m_L [GeV] | m_S [GeV] | Y_L Y_R | m_L, m_S < (95% CL) | "
-        "chi2_SM - chi2_min | " + " | ".join([*extra, *(f"excl. {f}" for f in futures)]) + " |"
+        "chi2_SM - chi2_min | "
+        + " | ".join([*extra, "LHC uncovered", *(f"excl. {f}" for f in futures)])
+        + " |"
     )
-    lines = [header, "|" + " --- |" * (6 + len(extra) + len(futures))]
+    lines = [header, "|" + " --- |" * (7 + len(extra) + len(futures))]
 
     def interval(r: dict[str, float], fmt: str) -> str:
         return f"{r['median']:{fmt}} [{r['low95']:{fmt}}, {r['high95']:{fmt}}]"
@@ -149,7 +152,9 @@ def format_comparison(document: dict[str, Any]) -> str:
         limits = ", ".join(
             "none" if v is None else f"{v:.0f}" for v in r["upper_limits_95"].values()
         )
-        cells = [f"{r['excluded_fraction'][f]:.2f}" for f in futures]
+        uncovered = r.get("lhc_uncovered_share")  # absent in comparisons of an earlier g2fit
+        cells = ["-" if uncovered is None else f"{uncovered:.2f}"]
+        cells += [f"{r['excluded_fraction'][f]:.2f}" for f in futures]
         if nested:
             evidence, check = r["evidence"], r["cross_check"]
             verdict = "agree" if check["agree"] else "DISAGREE"

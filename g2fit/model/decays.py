@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from g2fit.model.constants import Constants
-from g2fit.model.mass_basis import ModelPoint, diagonalize, g_mu_vev
+from g2fit.model.mass_basis import ModelPoint, diagonalize_closed_form, g_mu_vev
 from g2fit.model.observables import EXACT_MASS_RANGE_GEV
 
 FloatArray = NDArray[np.float64]
@@ -93,7 +93,7 @@ def spectrum(point: ModelPoint, constants: Constants) -> dict[str, FloatArray]:
     the N_i N_j Z vertex."""
     k = constants
     v0 = g_mu_vev(point, k)
-    d = diagonalize(point, k, v0)
+    d = diagonalize_closed_form(point, k, v0)
     uE, sE, vE, uN, sN, vN = d.u_E, d.s_E, d.v_E, d.u_N, d.s_N, d.v_N
     g_W = (k.m_W / v0)[..., None, None]  # g / sqrt(2), with m_W = g v0 / sqrt(2)
     g_Z = (math.sqrt(2.0) * k.m_Z / v0)[..., None, None]
@@ -185,7 +185,8 @@ def branching_to_sm(values: dict[str, FloatArray]) -> dict[str, FloatArray]:
         every = [w for name, w in values.items() if name.startswith(f"{state}->")]
         wanted = [values[state + c.removeprefix(kind)] for c in SM_CHANNELS[kind]]
         with np.errstate(invalid="ignore", divide="ignore"):
-            ratios[state] = np.sum(wanted, axis=0) / np.sum(every, axis=0)
+            ratio = np.sum(wanted, axis=0) / np.sum(every, axis=0)
+        ratios[state] = np.minimum(ratio, 1.0)  # sums in another order may round 1 ulp above
     return ratios
 
 

@@ -152,3 +152,20 @@ def test_the_covered_signal_is_the_pair_sum_by_hand() -> None:
     np.testing.assert_allclose(signals["sigma_covered_13"], by_hand, rtol=1e-12)
     np.testing.assert_allclose(signals["lhc_pairs_covered_13"].sum(axis=0), by_hand, rtol=1e-12)
     assert np.any(signals["lhc_uncovered_share"] > 0.5)  # cascades among the points
+
+
+def test_the_closed_form_decomposition_gives_the_svds_decays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`spectrum` diagonalizes in closed form; with numpy's SVD instead (a separate algorithm)
+    every mass, width, weight and branching ratio is the same."""
+    import g2fit.model.decays as decays_module
+    from g2fit.model.mass_basis import diagonalize
+
+    point = random_points(3000, 7)
+    fast = spectrum(point, K)
+    monkeypatch.setattr(decays_module, "diagonalize_closed_form", diagonalize)
+    reference = spectrum(point, K)
+    for name, value in reference.items():
+        scale = np.max(np.abs(value))
+        np.testing.assert_allclose(fast[name], value, rtol=1e-9, atol=1e-12 * scale, err_msg=name)
