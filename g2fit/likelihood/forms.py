@@ -101,7 +101,6 @@ def _observable(entry: Entry, allowed: tuple[str, ...] = ()) -> str:
 
 
 def _quantity_index(entry: Entry, observable: str, measurement: Measurement) -> int:
-
     quantities = (
         measurement.quantities if isinstance(measurement, Correlated) else (measurement.quantity,)
     )
@@ -258,9 +257,10 @@ class ProjectedGaussian(Gaussian):
 
 @form("signal-limit")
 class SignalLimitTerm(SignalUpperLimit):
-    """An upper limit on the signal a search sees (fb), emulated from its published mass limit
-    (a `signal-limit` entry of data/): the limit is the theory cross section at the mass
-    limit, scaled to the entry's luminosity, constant in the mass."""
+    """An upper limit on the signal a search sees (fb), emulated from its published mass limits
+    (a `signal-limit` entry of data/): the theory cross section at the mass limit, constant
+    above it, rising log-linearly below it through the low-mass anchor; scaled as a whole to
+    the entry's luminosity."""
 
     @classmethod
     def from_entry(cls, entry: Entry, context: Context) -> SignalLimitTerm:

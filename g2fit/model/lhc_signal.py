@@ -20,9 +20,9 @@ designed for: as a recasting tool such as SModelS does, a limit is applied only 
 topologies it constrains, and the rest is reported as not covered (`lhc_uncovered_share`).
 A neutral state lighter than m_W has no open two-body decay: it decays promptly through an
 off-shell W or Z to a muon or neutrino and a fermion pair, the searches' final state with a
-soft boson, and counts as decaying as they assume (such a light state with a doublet
-admixture is pair produced at a rate that no limit here lets pass; LEP's searches for heavy
-neutral leptons, not in g2fit, cover it too).
+soft boson, and counts as decaying as they assume (with a sizable doublet admixture such a
+light state is pair produced far above the limit; LEP's searches for heavy neutral leptons,
+not in g2fit, cover it too).
 """
 
 from __future__ import annotations
