@@ -276,11 +276,14 @@ def test_sigint_while_sampling_checkpoints_and_resumes_exactly(tmp_path: Path) -
 
 
 def test_sigint_during_a_fit_is_one_line(tmp_path: Path) -> None:
+    # SIG_DFL in the child: a worker that ignores SIGINT would pass SIG_IGN on, and Python keeps
+    # an inherited SIG_IGN (a CI run once saw the fit finish with code 0 through the signal)
     process = subprocess.Popen(
         [sys.executable, "-m", "g2fit", "fit", "--out", str(tmp_path / "fit")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(4.0)  # imports done, minimizing
     process.send_signal(signal.SIGINT)
