@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import one_line_error
 
 ROOT = Path(__file__).resolve().parents[3]
 PDF = ROOT / ".." / "shared" / "pdf"
@@ -27,17 +28,9 @@ def lo_table(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def refused(result: subprocess.CompletedProcess[str], needle: str) -> None:
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("g2fit: error: ")
-    assert needle in lines[0], lines[0]
-
-
 def test_a_missing_grid_folder_is_named(tmp_path: Path) -> None:
     result = lo_table("--pdf", "nowhere/NOSET", "--out", "t.toml", cwd=tmp_path)
-    refused(result, "nowhere/NOSET: no such PDF set folder")
+    one_line_error(result, "nowhere/NOSET: no such PDF set folder")
     assert not (tmp_path / "t.toml").exists()
 
 
@@ -47,7 +40,7 @@ def test_a_malformed_grid_is_named(tmp_path: Path) -> None:
     (folder / "BAD.info").write_text("Format: lhagrid1\n")
     (folder / "BAD_0000.dat").write_text("PdfType: central\nFormat: lhagrid1\n")
     result = lo_table("--pdf", "BAD", "--out", "t.toml", cwd=tmp_path)
-    refused(result, "BAD/BAD_0000.dat: malformed grid")
+    one_line_error(result, "BAD/BAD_0000.dat: malformed grid")
 
 
 @pytest.mark.parametrize(
@@ -64,15 +57,15 @@ def test_a_malformed_grid_is_named(tmp_path: Path) -> None:
     ],
 )
 def test_bad_arguments_are_named(tmp_path: Path, args: list[str], needle: str) -> None:
-    refused(lo_table(*args, cwd=tmp_path), needle)
+    one_line_error(lo_table(*args, cwd=tmp_path), needle)
 
 
 def test_an_existing_file_is_kept_without_force(tmp_path: Path) -> None:
     (tmp_path / "t.toml").write_text("mine\n")
-    refused(lo_table("--pdf", "X", "--out", "t.toml", cwd=tmp_path), "t.toml exists")
+    one_line_error(lo_table("--pdf", "X", "--out", "t.toml", cwd=tmp_path), "t.toml exists")
     assert (tmp_path / "t.toml").read_text() == "mine\n"
     # --force replaces it only once the table is made: a bad grid leaves it as it was
-    refused(lo_table("--pdf", "X", "--out", "t.toml", "--force", cwd=tmp_path), "X: no such")
+    one_line_error(lo_table("--pdf", "X", "--out", "t.toml", "--force", cwd=tmp_path), "X: no such")
     assert (tmp_path / "t.toml").read_text() == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.toml"]
 
@@ -95,6 +88,6 @@ def test_a_small_table(tmp_path: Path) -> None:
         assert entry["masses"] == [500.0, 1000.0]
         assert entry["command"] == command
         assert all(len(entry[c]) == 2 for c in ("EE", "EN", "NN"))
-    refused(lo_table(*args, cwd=tmp_path), "t.toml exists")
+    one_line_error(lo_table(*args, cwd=tmp_path), "t.toml exists")
     assert lo_table(*args, "--force", cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.toml"]
