@@ -172,7 +172,9 @@ def case_mcmc(scenario: str = "paper-2021") -> dict[str, Any]:
     from g2fit.likelihood.scenario import load_scenario
 
     loaded = load_scenario(scenario)
-    settings = default_settings(progress=False, steps=loaded.mcmc_steps)
+    settings = default_settings(
+        progress=False, steps=loaded.mcmc_steps, walkers=loaded.mcmc_walkers
+    )
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         result = run_mcmc(loaded, Path(folder), settings)

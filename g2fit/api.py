@@ -33,11 +33,13 @@ from g2fit.jobs.defaults import (
     DEFAULT_STEPS,
     DEFAULT_THIN,
     DEFAULT_WALKERS,
+    GRIDS,
     MAX_GRID,
     MAX_LIVE_POINTS,
     MAX_PROFILE_POINTS,
     MAX_STEPS,
     MAX_WALKERS,
+    MAX_WORKERS,
     RESULTS,
     SAMPLERS,
     default_output,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from g2fit.jobs.compare import ExclusionReport
     from g2fit.jobs.compare_scenarios import ComparisonReport
     from g2fit.jobs.fit import FitReport
+    from g2fit.jobs.grid import GridReport
     from g2fit.jobs.mcmc import McmcResult, McmcSettings
     from g2fit.jobs.plane import PlaneReport
     from g2fit.likelihood.scenario import Scenario
@@ -307,8 +310,9 @@ def sample(
     """`g2fit mcmc`: sample the posterior (or resume it) and write OUT/posterior.nc,
     summary.csv and corner.png (default results/SCENARIO[+FUTURE...][@exact][@nested]).
 
-    sampler="emcee" (walkers, steps, burn, thin; defaults 128, the scenario's mcmc_steps or
-    4000, steps/4, 10) or "nested" (UltraNest: live_points, default 400; also the evidence).
+    sampler="emcee" (walkers, steps, burn, thin; defaults the scenario's mcmc_walkers or
+    1024, its mcmc_steps or 4000, steps/4, 20) or "nested" (UltraNest: live_points, default
+    400; also the evidence).
     """
     given = {"walkers": walkers, "steps": steps, "burn": burn, "thin": thin}
     _engine_arguments(sampler, {**given, "live_points": live_points})
@@ -328,15 +332,18 @@ def sample(
         return SampleResult(result, "nested", names, evidence=evidence)
     from g2fit.jobs.mcmc import run_mcmc
 
-    settings = _emcee_settings(seed, loaded.mcmc_steps, given, progress)
+    settings = _emcee_settings(seed, (loaded.mcmc_steps, loaded.mcmc_walkers), given, progress)
     return SampleResult(run_mcmc(loaded, folder, settings), "emcee", names, settings.run.steps)
 
 
 def _emcee_settings(
-    seed: int, scenario_steps: int | None, given: dict[str, int | None], progress: bool
+    seed: int,
+    scenario_sizes: tuple[int | None, int | None],
+    given: dict[str, int | None],
+    progress: bool,
 ) -> McmcSettings:
     """An emcee run's settings: the given walkers, steps, burn, thin, or their defaults (the
-    scenario's own steps, if it has them)."""
+    scenario's own steps and walkers, if it has them)."""
     from g2fit.inference.sampler import RunSettings
     from g2fit.jobs.mcmc import McmcSettings
 
@@ -344,10 +351,10 @@ def _emcee_settings(
         chosen = given[name]
         return _integer(name, default if chosen is None else chosen, low, high)
 
+    scenario_steps, scenario_walkers = scenario_sizes
     steps = value("steps", scenario_steps or DEFAULT_STEPS, 1, MAX_STEPS)
-    run = RunSettings(
-        seed=seed, walkers=value("walkers", DEFAULT_WALKERS, 1, MAX_WALKERS), steps=steps
-    )
+    walkers = value("walkers", scenario_walkers or DEFAULT_WALKERS, 1, MAX_WALKERS)
+    run = RunSettings(seed=seed, walkers=walkers, steps=steps)
     return McmcSettings(
         run,
         burn=value("burn", steps // 4, 0, MAX_STEPS),
@@ -426,6 +433,39 @@ def compare(
         RESULTS,
         progress=progress,
         nested=nested,
+        notify=print if notify is None else notify,
+    )
+
+
+def compare_grid(
+    grid: str,
+    *,
+    futures: Names | None = None,
+    out: str | os.PathLike[str] | None = None,
+    nested: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> GridReport:
+    """`g2fit compare --grid`: every member of grid GRID (likelihoods/grids/) run with
+    dask.distributed (a local cluster of `workers` processes, default the cores, or the
+    cluster at `scheduler`) into OUT (default results/grids/GRID), then comparison.json/.md
+    and the robustness summary robustness.json/.csv/.md/.png. A member that fails is reported
+    in `.failures` and the others finish; `notify` hears a line per member (default: print).
+    """
+    from g2fit.jobs.grid import run_grid
+
+    if not isinstance(grid, str) or not grid.strip():
+        raise InputError(f"grid: expected a grid's name, got {grid!r}")
+    if workers is not None:
+        workers = _integer("workers", workers, 1, MAX_WORKERS)
+    return run_grid(
+        grid,
+        _folder(out, GRIDS / grid),
+        futures=_names(futures, "futures") or None,
+        nested=nested,
+        scheduler=scheduler,
+        workers=workers,
         notify=print if notify is None else notify,
     )
 

@@ -161,10 +161,15 @@ def _convergence_alarm(runs: dict[str, Any]) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    if (args.posterior is None) == (args.scenarios is None):
-        fail("give exactly one of --posterior RUN_DIR and --scenarios A,B,...")
+    given = [args.posterior, args.scenarios, args.grid]
+    if sum(value is not None for value in given) != 1:
+        fail("give exactly one of --posterior RUN_DIR, --scenarios A,B,... and --grid NAME")
     if args.cross_check is not None and args.posterior is None:
         fail("argument --cross-check: needs --posterior RUN_DIR")
+    if args.grid is None and (args.scheduler is not None or args.workers is not None):
+        fail("arguments --scheduler and --workers: need --grid NAME")
+    if args.grid is not None:
+        return _run_grid(args)
     if args.posterior is not None:
         report = api.compare(
             args.posterior,
@@ -189,6 +194,27 @@ def run_compare(args: argparse.Namespace) -> int:
     rows = comparison.document["scenarios"].values()
     _convergence_alarm({r["run"]: r["convergence"] for r in rows})
     print(f"written: {', '.join(str(p) for p in comparison.paths)}")
+    return 0
+
+
+def _run_grid(args: argparse.Namespace) -> int:
+    """compare --grid: progress lines on stderr, the robustness summary on stdout; exit 1
+    when a member failed (the others' results are written)."""
+    report = api.compare_grid(
+        args.grid,
+        futures=args.futures,
+        out=args.out,
+        nested=not args.no_nested,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        notify=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    print(report.robustness)
+    print(f"written: {', '.join(str(p) for p in report.paths)}")
+    if report.failures:
+        for key, problem in report.failures.items():
+            print(f"g2fit: member {key} failed: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 

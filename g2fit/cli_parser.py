@@ -30,6 +30,7 @@ from g2fit.jobs.defaults import (
     MAX_PROFILE_POINTS,
     MAX_STEPS,
     MAX_WALKERS,
+    MAX_WORKERS,
     SAMPLERS,
 )
 from g2fit.model.observables import LOOPS
@@ -242,7 +243,7 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
         "--walkers",
         type=integer(1, MAX_WALKERS),
         default=DEFAULT_WALKERS,
-        help=f"emcee walkers (default {DEFAULT_WALKERS})",
+        help=f"emcee walkers (default: the scenario's mcmc_walkers, else {DEFAULT_WALKERS})",
     )
     parser.add_argument(
         "--steps",
@@ -324,6 +325,24 @@ def _add_compare(parser: argparse.ArgumentParser) -> None:
         help=f"scenarios to compare, of: {_valid('scenarios')}",
     )
     parser.add_argument(
+        "--grid",
+        metavar="NAME",
+        help=f"every scenario of a grid of data choices (likelihoods/grids/), run with dask, "
+        f"and which conclusions hold for all; of: {_valid('grids')}",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --grid: an existing dask cluster's scheduler (tcp://host:8786); default a "
+        "local cluster",
+    )
+    parser.add_argument(
+        "--workers",
+        type=integer(1, MAX_WORKERS),
+        metavar="N",
+        help="with --grid: worker processes of the local cluster (default: the cores)",
+    )
+    parser.add_argument(
         "--futures",
         type=name_list,
         metavar="A,B",
@@ -334,7 +353,8 @@ def _add_compare(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=output,
         metavar="DIR",
-        help="output folder (default: the run folder; with --scenarios results/comparison)",
+        help="output folder (default: the run folder; with --scenarios results/comparison; "
+        "with --grid results/grids/NAME)",
     )
     parser.add_argument(
         "--cross-check",

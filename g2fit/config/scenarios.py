@@ -60,6 +60,8 @@ class ScenarioSpec:
     loops: str
     #: Steps a plain `g2fit mcmc` of this scenario runs (None: the default).
     mcmc_steps: int | None
+    #: Walkers a plain `g2fit mcmc` of this scenario runs (None: the default).
+    mcmc_walkers: int | None
     cutoff: float
     max_YL_YR: float
     source: dict[str, Any]
@@ -161,28 +163,40 @@ def _merge(parent: dict[str, Any], table: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+#: The fields of a scenario file (besides `description`).
+SCENARIO_FIELDS = frozenset(
+    {
+        "extends",
+        "terms",
+        "parameters",
+        "fixed",
+        "two_loop_top",
+        "loops",
+        "mcmc_steps",
+        "mcmc_walkers",
+        "cutoff",
+        "max_YL_YR",
+    }
+)
+
+
 def _scenario_table(
-    name: str, folder: Path, chain: tuple[str, ...] = ()
+    name: str,
+    folder: Path,
+    chain: tuple[str, ...] = (),
+    given: tuple[dict[str, Any], Path] | None = None,
 ) -> tuple[dict[str, Any], Path]:
-    path = definition_file("scenarios", "scenario", name, folder)
+    """The scenario's table with `extends` resolved; `given`: a table (and the file it comes
+    from) for a scenario without a file of its own, such as a member of a grid."""
+    if given is None:
+        path = definition_file("scenarios", "scenario", name, folder)
+        table = read_toml(path)
+    else:
+        table, path = given
     if name in chain:
         raise InputError(f"scenario {name!r} extends itself (via {' -> '.join(chain)})")
-    table = read_toml(path)
     entry = Entry(path, name, table)
-    entry.check_fields(
-        {"description"},
-        {
-            "extends",
-            "terms",
-            "parameters",
-            "fixed",
-            "two_loop_top",
-            "loops",
-            "mcmc_steps",
-            "cutoff",
-            "max_YL_YR",
-        },
-    )
+    entry.check_fields({"description"}, set(SCENARIO_FIELDS))
     for field in ("parameters", "fixed"):
         if not isinstance(table.get(field, {}), dict):
             raise entry.error(field, "must be a table")
@@ -306,14 +320,18 @@ def _check_exact_masses(
 MAX_MCMC_STEPS = 10**7
 
 
-def _mcmc_steps(entry: Entry) -> int | None:
-    """A scenario's own default chain length, for posteriors that mix slowly."""
-    if not entry.has("mcmc_steps"):
+#: The most walkers a scenario may ask `g2fit mcmc` for (as the CLI's --walkers cap).
+MAX_MCMC_WALKERS = 100_000
+
+
+def _mcmc_size(entry: Entry, field: str, low: int, high: int) -> int | None:
+    """A scenario's own default chain length (mcmc_steps, for posteriors that mix slowly) or
+    walker count (mcmc_walkers, for likelihoods that cost more than a call's overhead)."""
+    if not entry.has(field):
         return None
-    value = entry.table["mcmc_steps"]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MCMC_STEPS:
-        allowed = f"[1, {MAX_MCMC_STEPS}]"
-        raise entry.error("mcmc_steps", f"must be an integer in {allowed}, got {value!r}")
+    value = entry.table[field]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise entry.error(field, f"must be an integer in [{low}, {high}], got {value!r}")
     return value
 
 
@@ -324,13 +342,16 @@ def load_scenario_spec(
     folder: Path | None = None,
     m_W: float = DEFAULT_CONSTANTS.m_W,
     loops: str | None = None,
+    given: tuple[dict[str, Any], Path] | None = None,
 ) -> ScenarioSpec:
     """The named scenario of likelihoods/scenarios/ with the terms of `futures` added.
 
     m_W (GeV): the W mass below which a mass prior or a fixed mass is refused; loops: the
-    one-loop mode (g2fit.model.observables.LOOPS), if not the scenario's own."""
+    one-loop mode (g2fit.model.observables.LOOPS), if not the scenario's own; given: the
+    scenario's table and the file it comes from, when it has no file of its own (a grid's
+    member, g2fit.config.grids)."""
     folder = likelihoods_folder(folder)
-    table, path = _scenario_table(name, folder)
+    table, path = _scenario_table(name, folder, given=given)
     entry = Entry(path, name, table)
     parameters, fixed = _parameters(entry, path, m_W)
     cutoff = _cutoff(entry, parameters, fixed)
@@ -355,7 +376,8 @@ def load_scenario_spec(
         futures=tuple(futures),
         two_loop_top=two_loop_top,
         loops=loops,
-        mcmc_steps=_mcmc_steps(entry),
+        mcmc_steps=_mcmc_size(entry, "mcmc_steps", 1, MAX_MCMC_STEPS),
+        mcmc_walkers=_mcmc_size(entry, "mcmc_walkers", 2 * len(parameters), MAX_MCMC_WALKERS),
         cutoff=cutoff,
         max_YL_YR=entry.number("max_YL_YR", positive=True, default=1.0),
         source=table,

@@ -7,6 +7,8 @@ its chain does not sample the target (it under-weights broad, low-likelihood reg
 the current-free-couplings posterior came out as 1 %). SnookerMove below is written from
 Ter Braak & Vrugt, Stat. Comput. 18 (2008) 435, with its derivation.
 
+Both red-blue moves accept or reject a half's walkers at once (VectorizedAcceptance).
+
 PriorMove proposes fresh prior draws (independence Metropolis-Hastings): it lets walkers jump
 between the narrow g-2 ridge and the broad, SM-like tails that local moves cross slowly.
 On paper-2021 it cuts the run-to-run spread of the m_L > 1500 GeV fraction three- to sixfold
@@ -25,7 +27,37 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-class LeanDEMove(emcee.moves.DEMove):  # type: ignore[misc]
+class VectorizedAcceptance(emcee.moves.RedBlueMove):  # type: ignore[misc]
+    """emcee's red-blue update with the Metropolis-Hastings test done for all walkers of a
+    half at once instead of in a Python loop over them (a quarter of the sampling time at
+    64 walkers a half). The same random numbers are drawn in the same order (RandomState's
+    rand(n) is n successive rand()), so the chain is the one emcee's loop gives, bit for bit
+    (tests/unit/inference/test_moves.py)."""
+
+    def propose(self, model: Any, state: emcee.State) -> tuple[emcee.State, NDArray[np.bool_]]:
+        walkers, ndim = state.coords.shape
+        if walkers < 2 * ndim and not self.live_dangerously:
+            raise RuntimeError("a red-blue move needs at least twice as many walkers as dimensions")
+        self.setup(state.coords)
+        accepted = np.zeros(walkers, dtype=bool)
+        halves = np.arange(walkers) % self.nsplits
+        if self.randomize_split:
+            model.random.shuffle(halves)
+        for split in range(self.nsplits):
+            in_split = halves == split
+            sets = [state.coords[halves == j] for j in range(self.nsplits)]
+            proposal, factors = self.get_proposal(
+                sets[split], sets[:split] + sets[split + 1 :], model.random
+            )
+            log_prob, blobs = model.compute_log_prob_fn(proposal)
+            log_u = np.log(model.random.rand(int(in_split.sum())))
+            accepted[in_split] = factors + log_prob - state.log_prob[in_split] > log_u
+            new_state = emcee.State(proposal, log_prob=log_prob, blobs=blobs)
+            state = self.update(state, new_state, accepted, in_split)
+        return state, accepted
+
+
+class LeanDEMove(VectorizedAcceptance, emcee.moves.DEMove):  # type: ignore[misc]
     """emcee's DEMove with the same random draws and proposals, in memory linear in the
     walkers: emcee builds all n (n - 1) ordered pairs of the complementary ensemble (16 n^2
     bytes, 4 GB at 20000 walkers); this maps each drawn pair index to its pair directly."""
@@ -66,7 +98,7 @@ def distinct_triples(n: int, size: int, random: np.random.RandomState) -> IntArr
     return np.stack([a, b, c], axis=1).astype(np.int64)
 
 
-class SnookerMove(emcee.moves.RedBlueMove):  # type: ignore[misc]
+class SnookerMove(VectorizedAcceptance):
     """The differential-evolution snooker update (Ter Braak & Vrugt 2008), vectorized.
 
     For a walker x, three distinct walkers z, z1, z2 of the complementary ensemble are drawn;

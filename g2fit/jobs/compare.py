@@ -26,7 +26,7 @@ from g2fit.io.files import json_text, owned_folder, prepare_output_folder, write
 from g2fit.io.posterior import load_posterior, run_attrs
 from g2fit.jobs.run_folder import same_inputs
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
-from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms
+from g2fit.likelihood.scenario import Scenario, load_scenario, load_terms, with_futures
 from g2fit.likelihood.terms import Term, terms_on
 from g2fit.model.constants import Constants
 from g2fit.model.observables import LOOPS, MODEL_PARAMETERS
@@ -78,7 +78,13 @@ def scenario_of_run(run: Path) -> tuple[Scenario, dict[str, Any]]:
         raise InputError(
             f"{run}: the posterior's attribute loops = {loops!r} is not one of {LOOPS}"
         )
-    scenario = load_scenario(name, futures, constants=constants, loops=loops)
+    given = None
+    if "scenario_table" in attrs:  # a scenario without a file of its own (a grid's member)
+        table, origin = attrs["scenario_table"], attrs.get("scenario_origin")
+        if not isinstance(table, dict) or not isinstance(origin, str):
+            raise InputError(f"{run}: the posterior's attribute scenario_table is damaged")
+        given = (table, Path(origin))
+    scenario = load_scenario(name, futures, constants=constants, loops=loops, given=given)
     if "inputs" in attrs and not same_inputs(attrs["inputs"], GlobalLikelihood(scenario)):
         raise InputError(
             f"{run}: the posterior was sampled from another version of {scenario.label!r}'s "
@@ -98,12 +104,7 @@ def frequentist(scenario: Scenario, future: str) -> dict[str, Any]:
     """Best fit with the future's (SM-like) data added: does the model still explain Delta a_mu?"""
     from g2fit.inference.fit import best_fit
 
-    combined = load_scenario(
-        scenario.name,
-        [*scenario.futures, future],
-        constants=scenario.constants,
-        loops=scenario.loops,
-    )
+    combined = with_futures(scenario, [*scenario.futures, future])
     likelihood = GlobalLikelihood(combined)
     result = best_fit(likelihood, n_starts=4)
     chi2_sm = likelihood.chi2_sm()

@@ -62,37 +62,62 @@ def compare_scenarios(
     check_futures(list(futures or DEFAULT_FUTURES))
     rows: dict[str, Any] = {}
     for scenario in scenarios:
-        run = prepare_output_folder(results / default_output(scenario.name, []).name)
-        with owned_folder(run):
-            check_folder_results(run, GlobalLikelihood(scenario))
-            if not (run / POSTERIOR_FILE).exists():
-                notify(f"{scenario.name}: no posterior in {run}; running g2fit mcmc")
-                settings = default_settings(progress=progress, steps=scenario.mcmc_steps)
-                run_mcmc(scenario, run, settings)
-            if not (run / FIT_FILE).exists():
-                notify(f"{scenario.name}: no fit in {run}; running g2fit fit")
-                write_json(run / FIT_FILE, fit_scenario(scenario, stage=stage))
-        stage(f"compare: {scenario.name}: excluded fractions of its posterior...")
-        rows[scenario.name] = _scenario_row(scenario, run, futures)
-        if nested:
-            nested_columns = _nested_columns(scenario, run, results, futures, notify, stage)
-            rows[scenario.name].update(nested_columns)
+        run = results / default_output(scenario.name, []).name
+        nested_run = results / default_output(scenario.name, [], sampler="nested").name
+        rows[scenario.name] = scenario_row(
+            scenario,
+            run,
+            nested_run if nested else None,
+            futures,
+            progress=progress,
+            notify=notify,
+            stage=stage,
+        )
     return {"test": TEST, "scenarios": rows}
+
+
+def scenario_row(
+    scenario: Scenario,
+    run: Path,
+    nested_run: Path | None,
+    futures: list[str] | None,
+    *,
+    progress: bool = True,
+    notify: Callable[[str], None] = print,
+    stage: Stage = quiet,
+) -> dict[str, Any]:
+    """One scenario's line of a comparison: runs mcmc and fit in `run` where their results
+    lack, and with `nested_run` the nested sampler there, saying so through `notify`."""
+    run = prepare_output_folder(run)
+    with owned_folder(run):
+        check_folder_results(run, GlobalLikelihood(scenario))
+        if not (run / POSTERIOR_FILE).exists():
+            notify(f"{scenario.name}: no posterior in {run}; running g2fit mcmc")
+            settings = default_settings(
+                progress=progress, steps=scenario.mcmc_steps, walkers=scenario.mcmc_walkers
+            )
+            run_mcmc(scenario, run, settings)
+        if not (run / FIT_FILE).exists():
+            notify(f"{scenario.name}: no fit in {run}; running g2fit fit")
+            write_json(run / FIT_FILE, fit_scenario(scenario, stage=stage))
+    stage(f"compare: {scenario.name}: excluded fractions of its posterior...")
+    row = _scenario_row(scenario, run, futures)
+    if nested_run is not None:
+        row.update(_nested_columns(scenario, run, nested_run, futures, notify, stage))
+    return row
 
 
 def _nested_columns(
     scenario: Scenario,
     run: Path,
-    results: Path,
+    nested_run: Path,
     futures: list[str] | None,
     notify: Callable[[str], None],
     stage: Stage = quiet,
 ) -> dict[str, Any]:
     """The evidence from the scenario's nested run (run where missing), and the cross-check
     of the emcee posterior in `run` against it."""
-    nested_run = prepare_output_folder(
-        results / default_output(scenario.name, [], sampler="nested").name
-    )
+    nested_run = prepare_output_folder(nested_run)
     if not (nested_run / POSTERIOR_FILE).exists():
         notify(f"{scenario.name}: no nested posterior in {nested_run}; running it")
         run_nested_sampling(scenario, nested_run, NestedSettings(seed=0))

@@ -78,11 +78,13 @@ class McmcSettings:
 
 
 def default_settings(
-    seed: int = 0, progress: bool = True, steps: int | None = None
+    seed: int = 0, progress: bool = True, steps: int | None = None, walkers: int | None = None
 ) -> McmcSettings:
-    """The settings of a plain `g2fit mcmc` run (steps: a scenario's mcmc_steps, if it has)."""
+    """The settings of a plain `g2fit mcmc` run (steps, walkers: a scenario's mcmc_steps and
+    mcmc_walkers, if it has them)."""
     steps = DEFAULT_STEPS if steps is None else steps
-    run = RunSettings(seed=seed, walkers=DEFAULT_WALKERS, steps=steps)
+    walkers = DEFAULT_WALKERS if walkers is None else walkers
+    run = RunSettings(seed=seed, walkers=walkers, steps=steps)
     return McmcSettings(run, burn=steps // 4, thin=DEFAULT_THIN, progress=progress)
 
 
@@ -198,7 +200,13 @@ def run_mcmc(scenario: Scenario, out: Path, settings: McmcSettings) -> McmcResul
 def common_attrs(likelihood: GlobalLikelihood, seed: int) -> dict[str, Any]:
     """The posterior attributes every engine records: scenario, inputs, seed, versions."""
     scenario = likelihood.scenario
+    given = (
+        {}
+        if scenario.given is None
+        else {"scenario_table": scenario.given[0], "scenario_origin": str(scenario.given[1])}
+    )
     return {
+        **given,
         "g2fit_version": __version__,
         "scenario": scenario.name,
         "futures": list(scenario.futures),

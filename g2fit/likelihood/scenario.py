@@ -37,6 +37,8 @@ class Scenario(ScenarioSpec):
     constants: Constants
     measurements: dict[str, dict[str, Any]]
     cross_sections: PairCrossSections
+    #: The table and file of a scenario without a file of its own (a grid's member), else None.
+    given: tuple[dict[str, Any], Path] | None
 
     @property
     def uses_cross_sections(self) -> bool:
@@ -65,11 +67,16 @@ def load_scenario(
     data_folder: Path | None = None,
     constants: Constants = DEFAULT_CONSTANTS,
     loops: str | None = None,
+    given: tuple[dict[str, Any], Path] | None = None,
 ) -> Scenario:
     """The named scenario of likelihoods/scenarios/, with the terms of `futures` added;
-    `loops` overrides the scenario's one-loop mode (eft or exact)."""
+    `loops` overrides the scenario's one-loop mode (eft or exact); `given`: the table and
+    file of a scenario without a file of its own (a grid's member)."""
     folder = likelihoods_folder(folder)
-    spec = load_scenario_spec(name, futures, folder=folder, m_W=constants.m_W, loops=loops)
+    spec = load_scenario_spec(
+        name, futures, folder=folder, m_W=constants.m_W, loops=loops, given=given
+    )
+    path = folder / "scenarios" / f"{name}.toml" if given is None else given[1]
     specs = load_term_specs(folder)
     measurements = load_measurements(data_folder)
     cross_sections = load_cross_sections(data_folder)
@@ -78,8 +85,7 @@ def load_scenario(
     for term_name in spec.term_names:
         if term_name not in specs:
             raise InputError(
-                f"{folder / 'scenarios' / f'{name}.toml'}: [{name}] field 'terms': "
-                f"no term named {term_name!r} in {folder}"
+                f"{path}: [{name}] field 'terms': no term named {term_name!r} in {folder}"
             )
         terms.append(build_term(specs[term_name], context))
     recorded = {
@@ -92,10 +98,23 @@ def load_scenario(
         constants=constants,
         measurements=recorded,
         cross_sections=cross_sections,
+        given=given,
     )
     if scenario.uses_cross_sections:
-        _check_mass_range(scenario, folder / "scenarios" / f"{name}.toml")
+        _check_mass_range(scenario, path)
     return scenario
+
+
+def with_futures(scenario: Scenario, futures: list[str] | tuple[str, ...]) -> Scenario:
+    """The same scenario (constants, one-loop mode, and table if it has no file) with the
+    terms of `futures` instead of its own futures."""
+    return load_scenario(
+        scenario.name,
+        futures,
+        constants=scenario.constants,
+        loops=scenario.loops,
+        given=scenario.given,
+    )
 
 
 def _check_mass_range(scenario: Scenario, path: Path) -> None:

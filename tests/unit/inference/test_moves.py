@@ -12,8 +12,14 @@ import emcee
 import numpy as np
 import pytest
 
-from g2fit.inference.moves import LeanDEMove, SnookerMove, distinct_triples
-from g2fit.inference.sampler import RunSettings, describe_moves, fingerprint, moves
+from g2fit.inference.moves import LeanDEMove, PriorMove, SnookerMove, distinct_triples
+from g2fit.inference.sampler import (
+    RunSettings,
+    VectorizedSampler,
+    describe_moves,
+    fingerprint,
+    moves,
+)
 from g2fit.likelihood.global_likelihood import GlobalLikelihood
 from g2fit.likelihood.scenario import load_scenario
 
@@ -126,3 +132,62 @@ def test_a_walker_on_its_snooker_centre_stays_put() -> None:
     )
     np.testing.assert_array_equal(proposal, walkers[:1])
     np.testing.assert_array_equal(log_factor, [0.0])
+
+
+class _LoopedDE(LeanDEMove):  # type: ignore[misc]
+    """LeanDEMove's proposals with emcee's own red-blue update (its walker-by-walker test)."""
+
+    propose = emcee.moves.RedBlueMove.propose
+
+
+class _LoopedSnooker(SnookerMove):  # type: ignore[misc]
+    propose = emcee.moves.RedBlueMove.propose
+
+
+def _ridge(x: np.ndarray) -> np.ndarray:
+    """A curved, box-bounded density: many rejections, some -inf proposals."""
+    inside = np.all(np.abs(x) < 3.0, axis=1)
+    lp = -0.5 * (x[:, 0] ** 2 + 10.0 * (x[:, 1] - 0.5 * x[:, 0] ** 2) ** 2 + x[:, 2] ** 2)
+    return np.where(inside, lp, -np.inf)
+
+
+def _chain(sampler_class: type, mixture: list, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    start = np.random.default_rng(seed).normal(scale=0.3, size=(24, 3))
+    sampler = sampler_class(24, 3, _ridge, vectorize=True, moves=mixture)
+    state = emcee.State(start, random_state=np.random.RandomState(seed).get_state())
+    sampler.run_mcmc(state, 300)
+    return sampler.get_chain(), sampler.get_log_prob()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_vectorized_update_gives_emcees_chain_bit_for_bit(seed: int) -> None:
+    """The half-at-once acceptance and the batch ln p give the chain that emcee's
+    walker-by-walker loop and its value-by-value conversion give, to the last bit."""
+    bounds = np.array([[-3.0, 3.0]] * 3)
+
+    def mixture(looped: bool) -> list:
+        de, snooker = (_LoopedDE, _LoopedSnooker) if looped else (LeanDEMove, SnookerMove)
+        return [(de(), 0.6), (snooker(), 0.3), (PriorMove(*bounds.T), 0.1)]
+
+    ours = _chain(VectorizedSampler, mixture(looped=False), seed)
+    emcees = _chain(emcee.EnsembleSampler, mixture(looped=True), seed)
+    assert np.any(ours[0][1:] != ours[0][:-1])  # the chain moved
+    np.testing.assert_array_equal(ours[0], emcees[0])
+    np.testing.assert_array_equal(ours[1], emcees[1])
+
+
+@pytest.mark.parametrize(
+    ("log_prob", "coords", "message"),
+    [
+        (_ridge, np.array([[0.0, np.inf, 0.0]]), "infinite or NaN"),
+        (_ridge, np.array([[np.nan, 0.0, 0.0]]), "infinite or NaN"),
+        (lambda x: np.full(len(x), np.nan), np.zeros((2, 3)), "returned NaN"),
+    ],
+)
+def test_vectorized_sampler_refuses_what_emcee_refuses(log_prob, coords, message) -> None:  # type: ignore[no-untyped-def]
+    """A non-finite position or a NaN ln p is an error, as in emcee's compute_log_prob."""
+    sampler = VectorizedSampler(2, 3, log_prob, vectorize=True)
+    with pytest.raises(ValueError, match=message):
+        sampler.compute_log_prob(coords)
+    with pytest.raises(ValueError):  # emcee's own refuses the same batches
+        emcee.EnsembleSampler(2, 3, log_prob, vectorize=True).compute_log_prob(coords)

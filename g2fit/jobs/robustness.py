@@ -1,0 +1,228 @@
+"""Which conclusions hold whatever the data choices: a grid's quantities over its members.
+
+For each quantity (each future's excluded fraction, chi2_SM - chi2_min, ln B against the SM,
+the 95 % CL upper limits on m_L and m_S), its range over the members and the axis that moves
+it most: for each axis, the mean of the quantity over the members holding each of its
+choices; the axis's effect is the largest difference between those means (a main effect,
+the other axes averaged over). For each conclusion (a quantity beyond a threshold), in how
+many members it holds and, where it holds in some only, the axis whose choice decides it
+(the first axis whose every choice gives one verdict), if one does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from g2fit.config.grids import Grid
+
+#: A member without a limit (the profile never crosses 2.71) has this upper limit (GeV).
+NO_LIMIT = math.inf
+#: The conclusions tested in every member: (quantity, comparison, threshold, statement).
+THRESHOLD_CHI2 = 9.0
+THRESHOLD_EXCLUDED = 0.95
+
+
+def _quantities(row: dict[str, Any], futures: list[str]) -> dict[str, float]:
+    values = {
+        "chi2_SM - chi2_min": row["chi2_sm"] - row["chi2_min"],
+    }
+    if "evidence" in row:
+        values["ln B vs SM"] = row["evidence"]["log_bayes_factor_vs_sm"]
+    for mass in ("m_L", "m_S"):
+        limit = row["upper_limits_95"].get(mass)
+        values[f"{mass} < (95% CL) [GeV]"] = NO_LIMIT if limit is None else float(limit)
+    for future, fraction in row["excluded_fraction"].items():
+        values[f"excluded by {future}"] = fraction
+    return values
+
+
+def _conclusions(futures: list[str]) -> list[tuple[str, str, float, str]]:
+    found = [
+        (
+            "chi2_SM - chi2_min",
+            ">=",
+            THRESHOLD_CHI2,
+            f"the model fits better than the SM by chi2_SM - chi2_min >= {THRESHOLD_CHI2:g}",
+        ),
+        ("ln B vs SM", ">", 0.0, "the data favour the model over the SM (ln B > 0)"),
+        ("m_L < (95% CL) [GeV]", "<", NO_LIMIT, "the data bound m_L from above (95 % CL)"),
+    ]
+    found += [
+        (
+            f"excluded by {future}",
+            ">=",
+            THRESHOLD_EXCLUDED,
+            f"{future} would exclude at least {THRESHOLD_EXCLUDED:.0%} of the posterior",
+        )
+        for future in futures
+    ]
+    return found
+
+
+def _holds(value: float, comparison: str, threshold: float) -> bool:
+    if comparison == ">=":
+        return value >= threshold
+    if comparison == ">":
+        return value > threshold
+    return value < threshold
+
+
+def _effects(grid: Grid, keys: list[str], values: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Per axis: the mean of the quantity for each choice and the spread of those means."""
+    choices = {key: grid.member(key).choices for key in keys}
+    effects = {}
+    for axis in grid.axes:
+        means = {}
+        for label in axis.choices:
+            picked = [i for i, key in enumerate(keys) if choices[key][axis.name] == label]
+            finite = values[picked][np.isfinite(values[picked])]
+            if len(picked) and len(finite) == len(picked):
+                means[label] = float(finite.mean())
+            elif len(picked):
+                means[label] = math.inf  # some member without a limit
+        spread = max(means.values()) - min(means.values()) if means else math.nan
+        effects[axis.name] = {"means": means, "effect": spread}
+    return effects
+
+
+def _decided_by(grid: Grid, keys: list[str], verdicts: list[bool]) -> str | None:
+    """The first axis whose every choice gives one verdict across the other axes."""
+    for axis in grid.axes:
+        by_choice: dict[str, set[bool]] = {}
+        for key, verdict in zip(keys, verdicts, strict=True):
+            by_choice.setdefault(grid.member(key).choices[axis.name], set()).add(verdict)
+        if all(len(v) == 1 for v in by_choice.values()):
+            holding = sorted(label for label, v in by_choice.items() if True in v)
+            return f"{axis.name} (holds with {', '.join(holding)})"
+    return None
+
+
+def robustness_summary(grid: Grid, rows: dict[str, Any], futures: list[str]) -> dict[str, Any]:
+    """The quantities' ranges and most influential axes, and the conclusions' verdicts."""
+    keys = list(rows)
+    per_member = {key: _quantities(rows[key], futures) for key in keys}
+    names = list(per_member[keys[0]]) if keys else []
+    quantities = {}
+    for name in names:
+        values = np.array([per_member[key][name] for key in keys], dtype=float)
+        effects = _effects(grid, keys, values)
+        ranked = {a: e["effect"] for a, e in effects.items() if not math.isnan(e["effect"])}
+        moving = max(ranked, key=ranked.__getitem__) if ranked else None
+        quantities[name] = {
+            "min": float(values.min()),
+            "max": float(values.max()),
+            "argmin": keys[int(values.argmin())],
+            "argmax": keys[int(values.argmax())],
+            "moved_most_by": moving,
+            "effects": effects,
+            "values": dict(zip(keys, values.tolist(), strict=True)),
+        }
+    conclusions = []
+    futures = list(rows[keys[0]]["excluded_fraction"]) if keys else futures
+    for quantity, comparison, threshold, statement in _conclusions(futures):
+        if quantity not in names:
+            continue
+        verdicts = [_holds(per_member[k][quantity], comparison, threshold) for k in keys]
+        held = sum(verdicts)
+        verdict = (
+            "holds for every choice"
+            if held == len(keys)
+            else ("holds for no choice" if held == 0 else "depends on the choices")
+        )
+        conclusions.append(
+            {
+                "statement": statement,
+                "quantity": quantity,
+                "comparison": comparison,
+                "threshold": threshold,
+                "holds_in": held,
+                "members": len(keys),
+                "verdict": verdict,
+                "decided_by": None if held in (0, len(keys)) else _decided_by(grid, keys, verdicts),
+            }
+        )
+    return {
+        "grid": grid.name,
+        "members": len(keys),
+        "of": len(grid.members),
+        "quantities": quantities,
+        "conclusions": conclusions,
+    }
+
+
+def _number(value: float) -> str:
+    return "none" if value == math.inf else f"{value:.3g}"
+
+
+def robustness_table(summary: dict[str, Any]) -> str:
+    """Markdown: the conclusions, then every quantity's range and what moves it most."""
+    lines = [
+        f"Grid {summary['grid']}: {summary['members']} of {summary['of']} scenarios finished.",
+        "",
+        "| conclusion | holds in | verdict | decided by |",
+        "| --- | --- | --- | --- |",
+    ]
+    for c in summary["conclusions"]:
+        lines.append(
+            f"| {c['statement']} | {c['holds_in']}/{c['members']} | {c['verdict']} | "
+            f"{c['decided_by'] or '-'} |"
+        )
+    lines += [
+        "",
+        "| quantity | min | max | moved most by | its effect |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, q in summary["quantities"].items():
+        axis = q["moved_most_by"]
+        effect = _number(q["effects"][axis]["effect"]) if axis else "-"
+        lines.append(
+            f"| {name} | {_number(q['min'])} | {_number(q['max'])} | {axis or '-'} | {effect} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def robustness_csv(summary: dict[str, Any], grid: Grid) -> str:
+    """One row per quantity: range, where it is reached, each axis's effect."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    axes = [a.name for a in grid.axes]
+    writer.writerow(
+        ["quantity", "min", "max", "argmin", "argmax", "moved_most_by"]
+        + [f"effect_{a}" for a in axes]
+    )
+    for name, q in summary["quantities"].items():
+        writer.writerow(
+            [name, q["min"], q["max"], q["argmin"], q["argmax"], q["moved_most_by"] or ""]
+            + [q["effects"][a]["effect"] for a in axes]
+        )
+    return buffer.getvalue()
+
+
+def _without_infinity(value: Any) -> Any:
+    """The summary for JSON: no limit (infinity) as null, an undefined effect (nan) as null."""
+    if isinstance(value, dict):
+        return {k: _without_infinity(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_infinity(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def robustness_files(summary: dict[str, Any], grid: Grid) -> dict[str, bytes]:
+    """robustness.json, .csv, .md and .png."""
+    from g2fit.io.robustness_figure import robustness_figure
+
+    document = json.dumps(_without_infinity(summary), indent=2, allow_nan=False)
+    return {
+        "robustness.json": (document + "\n").encode(),
+        "robustness.csv": robustness_csv(summary, grid).encode(),
+        "robustness.md": robustness_table(summary).encode(),
+        "robustness.png": robustness_figure(summary, grid),
+    }
