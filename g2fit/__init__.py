@@ -20,6 +20,7 @@ from g2fit.api import (
     observables,
     pair_cross_section,
     plane,
+    report,
     sample,
 )
 from g2fit.errors import InputError, OutputError
@@ -69,5 +70,6 @@ __all__ = [
     "observables",
     "pair_cross_section",
     "plane",
+    "report",
     "sample",
 ]

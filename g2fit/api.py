@@ -470,6 +470,14 @@ def compare_grid(
     )
 
 
+def report(folder: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None) -> Path:
+    """`g2fit report`: one self-contained HTML page of a run, a comparison or a grid folder,
+    written to OUT (default FOLDER/report.html); returns its path."""
+    from g2fit.jobs.report import write_report
+
+    return write_report(_folder(folder, argument="folder"), None if out is None else _folder(out))
+
+
 def plane(benchmark: str, out: str | os.PathLike[str], grid: int = 300) -> PlaneReport:
     """`g2fit plane`: one of the paper's Fig. 5/6 (m_L, m_S) planes (GeV) on a grid x grid
     grid, drawn into OUT (.png) with the grid and its region masks beside it (OUT with .nc)."""

@@ -218,6 +218,12 @@ def _run_grid(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_report(args: argparse.Namespace) -> int:
+    path = api.report(args.folder, out=args.out)
+    print(f"written: {path}")
+    return 0
+
+
 def run_cross_sections(args: argparse.Namespace) -> int:
     from g2fit.jobs.cross_sections import cross_section_rows, format_rows
 
@@ -235,6 +241,7 @@ RUNNERS = {
     "validity": run_validity,
     "compare": run_compare,
     "cross-sections": run_cross_sections,
+    "report": run_report,
 }
 
 

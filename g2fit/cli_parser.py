@@ -371,6 +371,20 @@ def _add_compare(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+REPORT_HELP = """\
+One self-contained HTML page (tables, figures embedded, no script, no external file) of a
+run folder (mcmc, fit, compare --posterior), a comparison (compare --scenarios) or a grid
+(compare --grid): the results, the convergence and cross-checks, the inputs with their
+sources, and the versions of g2fit and its libraries. Written to DIR/report.html."""
+
+
+def _add_report(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", type=output, metavar="DIR", help="a run, comparison or grid")
+    parser.add_argument(
+        "--out", type=output, metavar="FILE.html", help="the page (default DIR/report.html)"
+    )
+
+
 #: Each command: its one-line summary, its description, and what adds its arguments.
 COMMANDS = {
     "observables": (
@@ -399,6 +413,11 @@ COMMANDS = {
         "what future experiments exclude of a posterior; scenarios side by side",
         COMPARE_HELP,
         _add_compare,
+    ),
+    "report": (
+        "one self-contained HTML page of a run, a comparison or a grid",
+        REPORT_HELP,
+        _add_report,
     ),
     "cross-sections": (
         "the doublet's LHC pair cross sections per channel at 13 and 14 TeV",

@@ -87,3 +87,82 @@ def hold_lock(folder: Path) -> subprocess.Popen[str]:
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "locked"
     return child
+
+
+#: Chromium's flags for a headless page load on a machine without network (no sandbox: CI
+#: runs as root; no background networking: its connections would be refused).
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-file-access-from-files",
+)
+#: Recorded into the page before anything else: every error event (scripts, failed images).
+_PROBE_HEAD = (
+    "<script>window.__errors = [];"
+    "window.addEventListener('error', function (e) {"
+    " window.__errors.push(String(e.message || (e.target && e.target.src) || e.type)); }, true);"
+    "</script>"
+)
+#: Appended to the page: after load, the images' state and the errors, written into the DOM.
+_PROBE_TAIL = (
+    "<script>window.addEventListener('load', function () {"
+    " var images = Array.prototype.map.call(document.images, function (i) {"
+    "  return {complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}; });"
+    " var out = document.createElement('pre'); out.id = 'g2fit-probe';"
+    " out.textContent = JSON.stringify({errors: window.__errors, images: images,"
+    "  tables: document.querySelectorAll('table').length});"
+    " document.body.appendChild(out); });</script>"
+)
+
+
+def chromium() -> str | None:
+    """Debian's chromium, or None; G2FIT_REQUIRE_BROWSER=1 (set by .ci/run) makes its absence
+    a failure instead of a skip."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None and os.environ.get("G2FIT_REQUIRE_BROWSER") == "1":
+        raise AssertionError("G2FIT_REQUIRE_BROWSER=1 but no chromium on PATH")
+    return found
+
+
+def load_in_browser(page: Path, scratch: Path, browser: str) -> dict[str, object]:
+    """Load a copy of `page` (probes added) in headless chromium; what the probe saw: the
+    error events, each image's decoded size, the number of tables. Also a screenshot."""
+    import json
+    import re
+
+    page = page.resolve()
+    text = page.read_text()
+    probed = text.replace("<head>", "<head>" + _PROBE_HEAD, 1).replace(
+        "</body>", _PROBE_TAIL + "</body>", 1
+    )
+    copy = scratch / "probed.html"
+    copy.write_text(probed)
+    profile = scratch / "chromium-profile"
+    command = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
+    result = subprocess.run(
+        [*command, "--virtual-time-budget=10000", "--dump-dom", copy.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    match = re.search(r'<pre id="g2fit-probe">(.*?)</pre>', result.stdout, re.S)
+    assert match, f"the probe did not run: {result.stderr[-2000:]}"
+    import html
+
+    seen: dict[str, object] = json.loads(html.unescape(match.group(1)))
+    shot = scratch / "screenshot.png"
+    subprocess.run(
+        [*command, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    seen["screenshot"] = shot
+    return seen

@@ -6,7 +6,8 @@ An axis's `slot` says what its choices replace:
 - "term": each choice names a term; the base scenario holds exactly one of the axis's terms,
   and each member holds its choice in that place;
 - "settings": each choice is a table of scenario fields (parameters, fixed, loops,
-  mcmc_steps, cutoff, max_YL_YR, two_loop_top) laid over the base, `{}` for the base's own.
+  mcmc_steps, mcmc_walkers, cutoff, max_YL_YR, two_loop_top) laid over the base, `{}` for
+  the base's own.
 Here the file is read and checked; g2fit.likelihood.grid loads (and so checks) every member,
 so a bad choice is one line naming the grid's file and the member before anything runs.
 """
@@ -90,7 +91,7 @@ def grid_names(folder: Path | None = None) -> list[str]:
 
 
 def _label(entry: Entry, field: str, label: str, what: str) -> None:
-    if not _LABEL.match(label):
+    if not _LABEL.fullmatch(label):
         raise entry.error(field, f"{what} {label!r} must be lower-case letters, digits, dashes")
 
 
@@ -120,6 +121,9 @@ def _axis(path: Path, name: str, table: Any, base_terms: list[str], terms: set[s
                 raise entry.error(f"choices.{label}", "must be a table of scenario fields")
             choice = Entry(path, f"axes.{name}.choices.{label}", settings)
             choice.check_fields(set(), set(SETTINGS_FIELDS))
+            for field in ("parameters", "fixed"):
+                if not isinstance(settings.get(field, {}), dict):
+                    raise choice.error(field, "must be a table")
     description = entry.text("description") if entry.has("description") else name
     return Axis(name, slot, description, dict(choices))
 
@@ -144,8 +148,19 @@ def _member_table(
 
 
 def _check_overlaps(entry: Entry, axes: tuple[Axis, ...]) -> None:
-    """Two settings axes may not set the same field (or the same parameter)."""
+    """Two term axes may not share a term, nor two settings axes set the same field (or the
+    same parameter): one would overwrite the other's choice."""
     owner: dict[str, str] = {}
+    for axis in axes:
+        if axis.slot != "term":
+            continue
+        for term in axis.choices.values():
+            if term in owner and owner[term] != axis.name:
+                raise entry.error(
+                    "axes", f"axes {owner[term]!r} and {axis.name!r} both choose term {term!r}"
+                )
+            owner[term] = axis.name
+    owner = {}
     for axis in axes:
         if axis.slot != "settings":
             continue

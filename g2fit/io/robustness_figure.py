@@ -47,6 +47,8 @@ def robustness_figure(summary: dict[str, Any], grid: Grid) -> bytes:
             name + ("  (> : no limit)" if len(finite) < len(values) else ""), fontsize=8, loc="left"
         )
         panel.tick_params(axis="x", labelsize=7)
+        if name.startswith("excluded by"):
+            panel.set_xlim(-0.02, 1.02)
     figure.suptitle(f"grid {summary['grid']}: {summary['members']} scenarios", fontsize=9)
     figure.tight_layout()
     return figure_png(figure)

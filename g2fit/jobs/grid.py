@@ -192,7 +192,7 @@ def run_grid(
             "failures": failures,
         }
         table = format_comparison(document) if ordered else "(no member finished)"
-        summary = robustness_summary(grid, ordered, futures)
+        summary = robustness_summary(grid, ordered)
         files = robustness_files(summary, grid)
         paths = [out / "comparison.json", out / "comparison.md"]
         contents: list[str | bytes] = [json_text(document), table + "\n"]

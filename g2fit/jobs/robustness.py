@@ -4,9 +4,10 @@ For each quantity (each future's excluded fraction, chi2_SM - chi2_min, ln B aga
 the 95 % CL upper limits on m_L and m_S), its range over the members and the axis that moves
 it most: for each axis, the mean of the quantity over the members holding each of its
 choices; the axis's effect is the largest difference between those means (a main effect,
-the other axes averaged over). For each conclusion (a quantity beyond a threshold), in how
-many members it holds and, where it holds in some only, the axis whose choice decides it
-(the first axis whose every choice gives one verdict), if one does.
+the other axes averaged over). Where some members have no upper limit, the effect is the
+largest difference in the share of members without one. For each conclusion (a quantity
+beyond a threshold), in how many members it holds and, where it holds in some only, the
+axis whose choice decides it (the first axis whose every choice gives one verdict), if any.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ THRESHOLD_CHI2 = 9.0
 THRESHOLD_EXCLUDED = 0.95
 
 
-def _quantities(row: dict[str, Any], futures: list[str]) -> dict[str, float]:
+def _quantities(row: dict[str, Any]) -> dict[str, float]:
     values = {
         "chi2_SM - chi2_min": row["chi2_sm"] - row["chi2_min"],
     }
@@ -74,20 +75,21 @@ def _holds(value: float, comparison: str, threshold: float) -> bool:
 
 
 def _effects(grid: Grid, keys: list[str], values: np.ndarray) -> dict[str, dict[str, Any]]:
-    """Per axis: the mean of the quantity for each choice and the spread of those means."""
+    """Per axis: the mean of the quantity for each choice and the spread of those means; where
+    a member has no limit (infinity), the share of members without one instead."""
     choices = {key: grid.member(key).choices for key in keys}
+    measure = "mean" if np.all(np.isfinite(values)) else "share without a limit"
     effects = {}
     for axis in grid.axes:
         means = {}
         for label in axis.choices:
-            picked = [i for i, key in enumerate(keys) if choices[key][axis.name] == label]
-            finite = values[picked][np.isfinite(values[picked])]
-            if len(picked) and len(finite) == len(picked):
-                means[label] = float(finite.mean())
-            elif len(picked):
-                means[label] = math.inf  # some member without a limit
+            picked = values[[i for i, key in enumerate(keys) if choices[key][axis.name] == label]]
+            if picked.size:
+                means[label] = float(
+                    picked.mean() if measure == "mean" else np.mean(~np.isfinite(picked))
+                )
         spread = max(means.values()) - min(means.values()) if means else math.nan
-        effects[axis.name] = {"means": means, "effect": spread}
+        effects[axis.name] = {"measure": measure, "means": means, "effect": spread}
     return effects
 
 
@@ -103,13 +105,14 @@ def _decided_by(grid: Grid, keys: list[str], verdicts: list[bool]) -> str | None
     return None
 
 
-def robustness_summary(grid: Grid, rows: dict[str, Any], futures: list[str]) -> dict[str, Any]:
-    """The quantities' ranges and most influential axes, and the conclusions' verdicts."""
-    keys = list(rows)
-    per_member = {key: _quantities(rows[key], futures) for key in keys}
-    names = list(per_member[keys[0]]) if keys else []
+def robustness_summary(grid: Grid, rows: dict[str, Any]) -> dict[str, Any]:
+    """The quantities' ranges and most influential axes, and the conclusions' verdicts, over
+    the members in `rows` (each quantity over the members that have it)."""
+    per_member = {key: _quantities(row) for key, row in rows.items()}
+    names = list(dict.fromkeys(name for values in per_member.values() for name in values))
     quantities = {}
     for name in names:
+        keys = [key for key in per_member if name in per_member[key]]
         values = np.array([per_member[key][name] for key in keys], dtype=float)
         effects = _effects(grid, keys, values)
         ranked = {a: e["effect"] for a, e in effects.items() if not math.isnan(e["effect"])}
@@ -124,10 +127,11 @@ def robustness_summary(grid: Grid, rows: dict[str, Any], futures: list[str]) -> 
             "values": dict(zip(keys, values.tolist(), strict=True)),
         }
     conclusions = []
-    futures = list(rows[keys[0]]["excluded_fraction"]) if keys else futures
+    futures = [n.removeprefix("excluded by ") for n in names if n.startswith("excluded by ")]
     for quantity, comparison, threshold, statement in _conclusions(futures):
         if quantity not in names:
             continue
+        keys = [key for key in per_member if quantity in per_member[key]]
         verdicts = [_holds(per_member[k][quantity], comparison, threshold) for k in keys]
         held = sum(verdicts)
         verdict = (
@@ -149,7 +153,7 @@ def robustness_summary(grid: Grid, rows: dict[str, Any], futures: list[str]) -> 
         )
     return {
         "grid": grid.name,
-        "members": len(keys),
+        "members": len(rows),
         "of": len(grid.members),
         "quantities": quantities,
         "conclusions": conclusions,
@@ -180,7 +184,12 @@ def robustness_table(summary: dict[str, Any]) -> str:
     ]
     for name, q in summary["quantities"].items():
         axis = q["moved_most_by"]
-        effect = _number(q["effects"][axis]["effect"]) if axis else "-"
+        effect = "-"
+        if axis:
+            moved = q["effects"][axis]
+            effect = _number(moved["effect"]) + (
+                f" ({moved['measure']})" if moved["measure"] != "mean" else ""
+            )
         lines.append(
             f"| {name} | {_number(q['min'])} | {_number(q['max'])} | {axis or '-'} | {effect} |"
         )
