@@ -244,6 +244,46 @@ def case_trivial_gaussian() -> dict[str, Any]:
             "tau_steps": tau}  # fmt: skip
 
 
+#: The benchmark's grid: four members of current-family (g2 x lhc), each with mcmc, fit and
+#: nested sampling, as `compare --grid` runs them.
+BENCH_GRID = """
+description = "benchmark: four members of current-family"
+base = "current"
+[axes.g2]
+slot = "term"
+choices = { wa2025-wp2020 = "g2-wa2025-wp2020", wa2025-wp2025 = "g2-wa2025-wp2025" }
+[axes.lhc]
+slot = "term"
+choices = { decays = "lhc-atlas-2024-decays", plain-cut = "lhc-atlas-2024" }
+"""
+
+
+def case_grid_workers() -> dict[str, Any]:
+    """`g2fit compare --grid` on a 4-scenario grid (mcmc, fit and nested each) from scratch
+    with 1 and with 2 local dask workers: the wall time of the whole command."""
+    import os
+    import shutil
+
+    from g2fit.config.toml_entry import shipped_folder
+
+    row: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        likelihoods = Path(folder) / "likelihoods"
+        shutil.copytree(shipped_folder("likelihoods"), likelihoods)
+        (likelihoods / "grids" / "bench.toml").write_text(BENCH_GRID)
+        env = {**os.environ, "G2FIT_LIKELIHOODS": str(likelihoods)}
+        for workers in (1, 2):
+            out = Path(folder) / f"out-{workers}"
+            command = [sys.executable, "-m", "g2fit", "compare", "--grid", "bench"]
+            command += ["--out", str(out), "--workers", str(workers)]
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, env=env, cwd=folder)
+            row[f"seconds_{workers}_workers"] = time.perf_counter() - start
+    row["speedup"] = row["seconds_1_workers"] / row["seconds_2_workers"]
+    row["scenarios"] = 4
+    return row
+
+
 def case_move_spread() -> dict[str, Any]:
     """Why the default moves: the run-to-run spread (4 seeds) of the posterior fraction with
     m_L > 1500 GeV on paper-2021 (prior Monte Carlo: 0.026), default 128 x 4000 runs, with
@@ -390,6 +430,7 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "nested default": case_nested,
     "emcee 4-D Gaussian": case_trivial_gaussian,
     "mcmc moves, spread": case_move_spread,
+    "grid of 4, 1 and 2 workers": case_grid_workers,
     "plane 500x500": case_plane,
     "compare 1e5 samples": case_compare,
     "mcmc memory": case_mcmc_memory,
@@ -437,6 +478,11 @@ def _summary(name: str, row: dict[str, Any]) -> str:
             f"{row['seconds']:.1f} s, min ESS {row['min_ess']:.0f}, "
             f"{row['min_ess_per_second']:.0f} ESS/s{extra}"
         )
+    if "seconds_1_workers" in row:
+        return (
+            f"{row['scenarios']} scenarios: 1 worker {row['seconds_1_workers']:.0f} s, "
+            f"2 workers {row['seconds_2_workers']:.0f} s ({row['speedup']:.2f} x)"
+        )
     if "de+snooker" in row:
         return ", ".join(
             f"{name}: {r['mean']:.4f} sd {r['sd']:.4f}" for name, r in row.items() if "+" in name
@@ -471,6 +517,16 @@ def main() -> None:
         rows[name] = row
         target = f"{row['target']}: {'met' if row['met'] else 'MISSED'}" if "target" in row else ""
         print(f"{name:<27} {row['peak_memory_mb']:8.0f}  {_summary(name, row):<70} {target}")
+    if "mcmc default" in rows and "emcee 4-D Gaussian" in rows:
+        ours = rows["mcmc default"]["min_ess_per_second"]
+        trivial = rows["emcee 4-D Gaussian"]["min_ess_per_second"]
+        met = "met" if ours >= trivial else "MISSED"
+        rows["mcmc default vs trivial Gaussian"] = {"ratio": ours / trivial, "met": ours >= trivial}
+        print(
+            f"{'mcmc default vs Gaussian':<27} {'':>8}  "
+            f"{f'{ours:.0f} vs {trivial:.0f} ESS/s: {ours / trivial:.2f} x':<70} "
+            f">= emcee on a trivial 4-D Gaussian: {met}"
+        )
     RESULTS.parent.mkdir(exist_ok=True)
     document = {"machine": platform.platform(), "python": platform.python_version(), "cases": rows}
     RESULTS.write_text(json.dumps(document, indent=2, sort_keys=True))

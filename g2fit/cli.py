@@ -73,7 +73,8 @@ def run_fit(args: argparse.Namespace) -> int:
 def _engine_arguments(args: argparse.Namespace) -> dict[str, Any]:
     """The arguments of mcmc's engine: walkers, steps, burn, thin (emcee) or live points."""
     if args.sampler == "nested":
-        for given, option in ((args.steps, "--steps"), (args.burn, "--burn")):
+        emcee_only = ((args.walkers, "--walkers"), (args.steps, "--steps"), (args.burn, "--burn"))
+        for given, option in emcee_only:
             if given is not None:
                 fail(f"argument {option}: not an option of --sampler nested")
         return {"live_points": args.live_points}

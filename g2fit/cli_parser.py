@@ -242,7 +242,6 @@ def _add_mcmc(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--walkers",
         type=integer(1, MAX_WALKERS),
-        default=DEFAULT_WALKERS,
         help=f"emcee walkers (default: the scenario's mcmc_walkers, else {DEFAULT_WALKERS})",
     )
     parser.add_argument(

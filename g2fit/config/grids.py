@@ -38,6 +38,9 @@ SETTINGS_FIELDS = tuple(sorted(SCENARIO_FIELDS - {"extends", "terms"}))
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: More members than this is refused (a typo in an axis would otherwise queue days of runs).
 MAX_MEMBERS = 1000
+#: The longest member name (axis=choice,...), a folder's name: below common NAME_MAX (255)
+#: with room for "@nested".
+MAX_KEY_LENGTH = 200
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +194,8 @@ def read_grid(name: str, folder: Path | None = None) -> Grid:
     if base not in scenarios:
         raise entry.error("base", f"no scenario named {base!r}; valid: {', '.join(scenarios)}")
     base_table, _ = _scenario_table(base, folder)
+    if not isinstance(base_table.get("terms"), list):
+        raise entry.error("base", f"scenario {base!r} has no list of terms")
     if not isinstance(table["axes"], dict) or not table["axes"]:
         raise entry.error("axes", "must be a non-empty table of named axes")
     terms = set(load_term_specs(folder))
@@ -202,6 +207,13 @@ def read_grid(name: str, folder: Path | None = None) -> Grid:
         count *= len(axis.choices)
     if count > MAX_MEMBERS:
         raise entry.error("axes", f"{count} members, more than {MAX_MEMBERS}")
+    longest = sum(len(a.name) + 2 + max(len(c) for c in a.choices) for a in axes)
+    if longest > MAX_KEY_LENGTH:
+        raise entry.error(
+            "axes",
+            f"member names up to {longest} characters, above {MAX_KEY_LENGTH} (they name "
+            "folders): shorten the labels",
+        )
     members = tuple(
         Member(
             dict(zip((a.name for a in axes), picks, strict=True)),

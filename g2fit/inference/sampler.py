@@ -115,6 +115,11 @@ class VectorizedSampler(emcee.EnsembleSampler):  # type: ignore[misc]
     sampling time at 64 points a call). The same checks: no infinite or NaN position, no NaN
     ln p (tests/unit/inference/test_moves.py compares it with emcee's)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.vectorize or self.params_are_named:
+            raise ValueError("VectorizedSampler takes a vectorized ln p of unnamed parameters")
+
     def compute_log_prob(self, coords: FloatArray) -> tuple[FloatArray, None]:
         if not np.all(np.isfinite(coords)):
             raise ValueError("At least one parameter value was infinite or NaN")

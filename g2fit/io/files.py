@@ -146,7 +146,13 @@ def owned_folder(folder: Path) -> Iterator[Path]:
     descriptor = _open_lock(folder)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as error:
+        if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            os.close(descriptor)
+            raise InputError(
+                f"{folder}: cannot lock its {LOCK_FILE} ({error.strerror}); g2fit needs a "
+                "file system with locks (flock)"
+            ) from None
         holder = _lock_holder(descriptor)
         os.close(descriptor)
         raise InputError(

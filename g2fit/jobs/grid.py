@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from g2fit.config.grids import Grid, read_grid
+from g2fit.config.grids import Grid
 from g2fit.errors import InputError
 from g2fit.io.files import (
     json_text,
@@ -34,7 +34,7 @@ from g2fit.io.files import (
     write_json,
 )
 from g2fit.jobs.compare import DEFAULT_FUTURES, check_futures
-from g2fit.likelihood.grid import load_grid, load_member
+from g2fit.likelihood.grid import load_grid
 
 GRID_FILE = "grid.json"
 
@@ -45,24 +45,30 @@ def member_folders(out: Path, key: str) -> tuple[Path, Path]:
 
 
 def run_member(
-    grid_name: str,
+    scenario_name: str,
+    table: dict[str, Any],
+    origin: str,
     key: str,
     out: str,
     futures: list[str],
     nested: bool,
-    likelihoods: str,
+    folders: dict[str, str],
 ) -> dict[str, Any]:
     """On a worker: one member's runs (mcmc, fit and nested where their results lack) and its
-    line of the comparison. Arguments are plain values so that any worker can take them."""
+    line of the comparison. Plain values only, so that any worker can take them: the member's
+    scenario table as the driver checked it, and the driver's data/ and likelihoods/ folders
+    (G2FIT_DATA, G2FIT_LIKELIHOODS), which the member's later steps read too."""
     import dask
 
     from g2fit.jobs.compare_scenarios import scenario_row
+    from g2fit.likelihood.scenario import load_scenario
 
-    grid = read_grid(grid_name, Path(likelihoods))
-    scenario = load_member(grid, grid.member(key), folder=Path(likelihoods))
+    os.environ.update(folders)
+    scenario = load_scenario(scenario_name, given=(table, Path(origin)))
     run, nested_run = member_folders(Path(out), key)
     # Inside a worker xarray would take a cluster-wide lock named after the in-memory file it
-    # writes posterior.nc into, which the scheduler does not know: the member computes alone.
+    # writes posterior.nc into, which the scheduler does not know: the member computes alone
+    # (a process-wide setting: one thread per worker, as the local cluster has).
     with dask.config.set(scheduler="synchronous"):
         return scenario_row(
             scenario,
@@ -85,6 +91,8 @@ def _claim(out: Path, grid: Grid) -> None:
                 f"{out} holds the runs of grid {recorded.get('grid')!r} (base "
                 f"{recorded.get('base')!r}); one folder holds one grid: choose another --out"
             )
+        if recorded.get("members") != [m.key for m in grid.members]:  # the file was edited
+            write_json(path, {**identity, "members": [m.key for m in grid.members]})
         return
     others = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.is_dir() else []
     if others:
@@ -116,17 +124,11 @@ def _client(scheduler: str | None, workers: int | None) -> Any:
             return Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as error:
             raise InputError(f"argument --scheduler: cannot reach {scheduler} ({error})") from None
-    try:
-        import bokeh  # noqa: F401  (the dashboard's library; without it, no dashboard)
-
-        dashboard: str | None = ":8787"
-    except ImportError:
-        dashboard = None
     cluster = LocalCluster(
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=dashboard,
+        dashboard_address="127.0.0.1:8787" if _has_bokeh() else None,
         silence_logs=logging.CRITICAL,  # a member's failure is our line, not a log
     )
     return Client(cluster)
@@ -144,7 +146,10 @@ def run_grid(
 ) -> GridReport:
     """Run (or complete) every member of grid NAME into OUT; write comparison.json/.md and the
     robustness summary (robustness.csv/.json/.md/.png) of the members that finished."""
+    from dask.base import tokenize
+
     from g2fit.config.scenarios import likelihoods_folder
+    from g2fit.config.toml_entry import shipped_folder
     from g2fit.jobs.compare_scenarios import format_comparison
     from g2fit.jobs.robustness import robustness_files, robustness_summary
 
@@ -153,7 +158,10 @@ def run_grid(
     if workers is not None and workers < 1:
         raise InputError(f"argument --workers: must be at least 1, got {workers}")
     grid = load_grid(name)
-    likelihoods = str(likelihoods_folder().resolve())
+    folders = {
+        "G2FIT_DATA": str(shipped_folder("data").resolve()),
+        "G2FIT_LIKELIHOODS": str(likelihoods_folder().resolve()),
+    }
     out = prepare_output_folder(out)
     rows: dict[str, Any] = {}
     failures: dict[str, str] = {}
@@ -161,18 +169,22 @@ def run_grid(
         _claim(out, grid)
         client = _client(scheduler, workers)
         try:
-            notify(_start_line(grid, out, client))
+            notify(_start_line(grid, out, client, local=scheduler is None, nested=nested))
             started = time.perf_counter()
+            # keys unique to this run: two runs of one grid on a shared scheduler stay apart
+            run_token = tokenize(str(out.resolve()), futures, nested, time.time_ns())
             tasks = {
                 client.submit(
                     run_member,
-                    grid.name,
+                    grid.scenario_name(m),
+                    m.table,
+                    str(grid.path.resolve()),
                     m.key,
                     str(out.resolve()),
                     futures,
                     nested,
-                    likelihoods,
-                    key=f"g2fit-{grid.name}-{m.key}",
+                    folders,
+                    key=f"g2fit-{grid.name}-{m.key}-{run_token}",
                     pure=False,
                 ): m.key
                 for m in grid.members
@@ -203,19 +215,35 @@ def run_grid(
     return GridReport(document, table, files["robustness.md"].decode(), failures, tuple(paths))
 
 
-def _start_line(grid: Grid, out: Path, client: Any) -> str:
+def _has_bokeh() -> bool:
+    """Whether dask's dashboard can be served here (it needs bokeh, not a g2fit dependency)."""
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _finished(out: Path, key: str, nested: bool) -> bool:
+    """Whether a member's runs are all there (its row is then read, not run)."""
+    from g2fit.io.files import FIT_FILE, POSTERIOR_FILE
+
+    run, nested_run = member_folders(out, key)
+    done = (run / POSTERIOR_FILE).is_file() and (run / FIT_FILE).is_file()
+    return done and (not nested or (nested_run / POSTERIOR_FILE).is_file())
+
+
+def _start_line(grid: Grid, out: Path, client: Any, local: bool, nested: bool) -> str:
     workers = len(client.scheduler_info().get("workers", {}))
-    link = getattr(client, "dashboard_link", None) if _has_dashboard(client) else None
-    where = f"; dashboard {link}" if link else ""
+    finished = sum(_finished(out, m.key, nested) for m in grid.members)
+    if not local or _has_bokeh():
+        where = f"; dask dashboard at {client.dashboard_link}"
+    else:
+        where = " (pip install bokeh for dask's dashboard)"
     return (
-        f"grid {grid.name}: {len(grid.members)} scenarios into {out} on {workers} dask "
-        f"worker(s){where}"
+        f"grid {grid.name}: {len(grid.members)} scenarios ({finished} finished before) into "
+        f"{out} on {workers} dask worker(s){where}"
     )
-
-
-def _has_dashboard(client: Any) -> bool:
-    services = client.scheduler_info().get("services", {})
-    return "dashboard" in services
 
 
 def _collect(

@@ -249,16 +249,23 @@ def write_report(folder: Path, out: Path | None = None) -> Path:
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder")
     if (folder / "grid.json").is_file():
-        title, sections = _grid_sections(folder)
+        build, files = _grid_sections, "grid.json, comparison.json"
     elif (folder / "comparison.json").is_file():
-        title, sections = _comparison_sections(folder)
+        build, files = _comparison_sections, "comparison.json"
     elif (folder / POSTERIOR_FILE).is_file() or (folder / FIT_FILE).is_file():
-        title, sections = _run_sections(folder)
+        build, files = _run_sections, f"{POSTERIOR_FILE}, {FIT_FILE}, exclusion.json"
     else:
         raise InputError(
             f"{folder}: no g2fit results (grid.json, comparison.json, {POSTERIOR_FILE} or "
             f"{FIT_FILE})"
         )
+    try:
+        title, sections = build(folder)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise InputError(
+            f"{folder}: its results ({files}) are damaged or not g2fit's: "
+            f"{type(error).__name__}: {error}"
+        ) from None
     page = render(title, [*sections, _versions()])
     target = out or folder / REPORT_FILE
     if target.suffix != ".html":

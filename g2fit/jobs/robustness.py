@@ -26,6 +26,8 @@ from g2fit.config.grids import Grid
 NO_LIMIT = math.inf
 #: The conclusions tested in every member: (quantity, comparison, threshold, statement).
 THRESHOLD_CHI2 = 9.0
+#: An axis whose effect is at most this moves nothing (equal values up to rounding).
+_NO_EFFECT = 1e-12
 THRESHOLD_EXCLUDED = 0.95
 
 
@@ -36,8 +38,9 @@ def _quantities(row: dict[str, Any]) -> dict[str, float]:
     if "evidence" in row:
         values["ln B vs SM"] = row["evidence"]["log_bayes_factor_vs_sm"]
     for mass in ("m_L", "m_S"):
-        limit = row["upper_limits_95"].get(mass)
-        values[f"{mass} < (95% CL) [GeV]"] = NO_LIMIT if limit is None else float(limit)
+        if mass in row["upper_limits_95"]:  # a fixed mass has no limit to report
+            limit = row["upper_limits_95"][mass]
+            values[f"{mass} < (95% CL) [GeV]"] = NO_LIMIT if limit is None else float(limit)
     for future, fraction in row["excluded_fraction"].items():
         values[f"excluded by {future}"] = fraction
     return values
@@ -115,8 +118,8 @@ def robustness_summary(grid: Grid, rows: dict[str, Any]) -> dict[str, Any]:
         keys = [key for key in per_member if name in per_member[key]]
         values = np.array([per_member[key][name] for key in keys], dtype=float)
         effects = _effects(grid, keys, values)
-        ranked = {a: e["effect"] for a, e in effects.items() if not math.isnan(e["effect"])}
-        moving = max(ranked, key=ranked.__getitem__) if ranked else None
+        ranked = {a: e["effect"] for a, e in effects.items() if e["effect"] > _NO_EFFECT}
+        moving = max(ranked, key=ranked.__getitem__) if ranked else None  # first of ties
         quantities[name] = {
             "min": float(values.min()),
             "max": float(values.max()),
@@ -134,11 +137,10 @@ def robustness_summary(grid: Grid, rows: dict[str, Any]) -> dict[str, Any]:
         keys = [key for key in per_member if quantity in per_member[key]]
         verdicts = [_holds(per_member[k][quantity], comparison, threshold) for k in keys]
         held = sum(verdicts)
-        verdict = (
-            "holds for every choice"
-            if held == len(keys)
-            else ("holds for no choice" if held == 0 else "depends on the choices")
-        )
+        every, none = "holds for every choice", "holds for no choice"
+        if len(keys) < len(grid.members):  # not every member finished: say so
+            every, none = (f"{v} of the {len(keys)} finished" for v in (every, none))
+        verdict = every if held == len(keys) else (none if held == 0 else "depends on the choices")
         conclusions.append(
             {
                 "statement": statement,

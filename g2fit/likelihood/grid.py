@@ -27,6 +27,8 @@ def load_member(
             given=member_source(grid, member),
         )
     except InputError as error:
+        if str(grid.path) in str(error):  # it names the grid's file and the member already
+            raise
         raise InputError(f"{grid.path}: member {member.key}: {error}") from None
 
 

@@ -455,7 +455,7 @@ def test_member_outside_the_exact_mass_range_is_refused_by_load_grid(
     assert wide.parameters[1].high == 2e5
     with pytest.raises(InputError) as error:
         load_grid("bad", likelihoods_copy)
-    refused(error, path, "member mode=exact,prior=wide", "m_S", "exact")
+    refused(error, path, "bad[mode=exact,prior=wide]", "m_S", "exact")
 
 
 def test_member_with_a_cutoff_below_the_mass_prior_is_refused_by_load_grid(
@@ -472,7 +472,7 @@ def test_member_with_a_cutoff_below_the_mass_prior_is_refused_by_load_grid(
     with pytest.raises(InputError) as error:
         load_grid("bad", likelihoods_copy)
     # The first member in the grid's order that fails: g2=a with the low cutoff.
-    refused(error, path, "member g2=a,cut=low", "'cutoff'", "1000.0 GeV", "m_L")
+    refused(error, path, "bad[g2=a,cut=low]", "'cutoff'", "1000.0 GeV", "m_L")
 
 
 def test_member_with_a_bad_parameter_table_is_refused_by_load_grid(
@@ -487,7 +487,7 @@ def test_member_with_a_bad_parameter_table_is_refused_by_load_grid(
     )
     with pytest.raises(InputError) as error:
         load_grid("bad", likelihoods_copy)
-    refused(error, path, "member yv=odd", "Y_V")
+    refused(error, path, "bad[yv=odd]", "Y_V")
 
 
 # --- defects a review found, now refused -----------------------------------------------------
@@ -524,3 +524,29 @@ def test_choice_label_with_a_trailing_newline_is_refused(likelihoods_copy: Path)
     )
     with pytest.raises(InputError):
         read_grid("bad", likelihoods_copy)
+
+
+def test_member_names_too_long_for_a_folder_are_refused(likelihoods_copy: Path) -> None:
+    label = "x" * 120
+    path = write_grid(
+        likelihoods_copy,
+        "bad",
+        HEAD
+        + f'[axes.a]\nslot = "settings"\nchoices = {{ {label} = {{}} }}\n'
+        + f'[axes.b]\nslot = "settings"\nchoices = {{ {label} = {{ mcmc_steps = 10 }} }}\n',
+    )
+    with pytest.raises(InputError) as error:
+        read_grid("bad", likelihoods_copy)
+    refused(error, path, "'axes'", "characters")
+
+
+def test_a_base_without_terms_is_refused(likelihoods_copy: Path) -> None:
+    (likelihoods_copy / "scenarios" / "bare.toml").write_text('description = "no terms"\n')
+    path = write_grid(
+        likelihoods_copy,
+        "bad",
+        'description = "d"\nbase = "bare"\n[axes.a]\nslot = "settings"\nchoices = { x = {} }\n',
+    )
+    with pytest.raises(InputError) as error:
+        read_grid("bad", likelihoods_copy)
+    refused(error, path, "'base'", "no list of terms")

@@ -227,12 +227,12 @@ def test_unfinished_members_are_left_out(grid: Grid) -> None:
     assert q["effects"]["ew"]["means"] == pytest.approx({"m": 12.0, "r": 12.0})
     assert q["effects"]["ew"]["effect"] == pytest.approx(0.0)
     assert q["moved_most_by"] == "g2"
-    # Every finished member has an m_L limit now.
+    # Every finished member has an m_L limit now; the verdict says only 3 of 4 finished.
     bound = conclusion(summary, M_L)
     assert (bound["holds_in"], bound["members"], bound["verdict"]) == (
         3,
         3,
-        "holds for every choice",
+        "holds for every choice of the 3 finished",
     )
     assert summary["quantities"][M_L]["max"] == 3000.0
 
@@ -318,3 +318,23 @@ def test_no_member_finished(grid: Grid) -> None:
     assert json.loads(files["robustness.json"], parse_constant=_no_constants)["members"] == 0
     assert files["robustness.csv"].decode().count("\n") == 1
     assert files["robustness.png"].startswith(b"\x89PNG")
+
+
+def test_a_fixed_mass_has_no_limit_quantity(grid: Grid) -> None:
+    """A member whose m_S is fixed has no m_S limit in its fit: the quantity is left out for
+    it, not counted as "no limit"."""
+    rows = {key: dict(value) for key, value in ROWS.items()}
+    for key in (AM, AR):
+        rows[key]["upper_limits_95"] = {"m_L": rows[key]["upper_limits_95"]["m_L"]}
+    summary = robustness_summary(grid, rows)
+    m_S = summary["quantities"][M_S]
+    assert m_S["values"] == {BM: 900.0, BR: 1300.0}
+    assert (m_S["min"], m_S["max"]) == (900.0, 1300.0)
+    assert m_S["effects"]["g2"]["means"] == {"b": 1100.0}
+
+
+def test_an_axis_that_moves_nothing_is_not_named(grid: Grid) -> None:
+    rows = {key: row(20.0, 10.0, 1.0, 1000.0, 500.0, 0.5, 0.5) for key in ROWS}
+    summary = robustness_summary(grid, rows)
+    assert summary["quantities"][CHI2]["moved_most_by"] is None
+    assert "| chi2_SM - chi2_min | 10 | 10 | - | - |" in robustness_table(summary).splitlines()
