@@ -24,11 +24,11 @@ from g2fit.config.grids import Grid
 
 #: A member without a limit (the profile never crosses 2.71) has this upper limit (GeV).
 NO_LIMIT = math.inf
-#: The conclusions tested in every member: (quantity, comparison, threshold, statement).
+#: The thresholds of the conclusions tested in every member.
 THRESHOLD_CHI2 = 9.0
+THRESHOLD_EXCLUDED = 0.95
 #: An axis whose effect is at most this moves nothing (equal values up to rounding).
 _NO_EFFECT = 1e-12
-THRESHOLD_EXCLUDED = 0.95
 
 
 def _quantities(row: dict[str, Any]) -> dict[str, float]:
@@ -43,7 +43,7 @@ def _quantities(row: dict[str, Any]) -> dict[str, float]:
             values[f"{mass} < (95% CL) [GeV]"] = NO_LIMIT if limit is None else float(limit)
     for future, fraction in row["excluded_fraction"].items():
         values[f"excluded by {future}"] = fraction
-    return values
+    return {name: float(value) for name, value in values.items()}  # numpy scalars too
 
 
 def _conclusions(futures: list[str]) -> list[tuple[str, str, float, str]]:
@@ -136,7 +136,7 @@ def robustness_summary(grid: Grid, rows: dict[str, Any]) -> dict[str, Any]:
             continue
         keys = [key for key in per_member if quantity in per_member[key]]
         verdicts = [_holds(per_member[k][quantity], comparison, threshold) for k in keys]
-        held = sum(verdicts)
+        held = int(sum(verdicts))
         every, none = "holds for every choice", "holds for no choice"
         if len(keys) < len(grid.members):  # not every member finished: say so
             every, none = (f"{v} of the {len(keys)} finished" for v in (every, none))

@@ -8,6 +8,7 @@ import io
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 from helpers import copy_shipped
 
@@ -338,3 +339,16 @@ def test_an_axis_that_moves_nothing_is_not_named(grid: Grid) -> None:
     summary = robustness_summary(grid, rows)
     assert summary["quantities"][CHI2]["moved_most_by"] is None
     assert "| chi2_SM - chi2_min | 10 | 10 | - | - |" in robustness_table(summary).splitlines()
+
+
+def test_numpy_values_from_the_runs_give_plain_json(grid: Grid) -> None:
+    """Rows read from posteriors carry numpy scalars (ln B from netCDF attributes): the
+    summary's JSON holds plain numbers and counts."""
+    rows = {key: dict(value) for key, value in ROWS.items()}
+    for key, value in rows.items():
+        value["evidence"] = {
+            "log_bayes_factor_vs_sm": np.float64(ROWS[key]["evidence"]["log_bayes_factor_vs_sm"])
+        }
+    document = json.loads(robustness_files(robustness_summary(grid, rows), grid)["robustness.json"])
+    favoured = next(c for c in document["conclusions"] if c["quantity"] == LNB)
+    assert favoured["holds_in"] == 4
