@@ -128,7 +128,7 @@ def _client(scheduler: str | None, workers: int | None) -> Any:
         n_workers=workers or os.cpu_count() or 1,
         threads_per_worker=1,
         processes=True,
-        dashboard_address="127.0.0.1:8787" if _has_bokeh() else None,
+        dashboard_address="127.0.0.1:8787" if _has_bokeh() else "127.0.0.1:0",
         silence_logs=logging.CRITICAL,  # a member's failure is our line, not a log
     )
     return Client(cluster)

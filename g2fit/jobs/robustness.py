@@ -96,6 +96,22 @@ def _effects(grid: Grid, keys: list[str], values: np.ndarray) -> dict[str, dict[
     return effects
 
 
+def _by_choice(
+    grid: Grid, keys: list[str], verdicts: list[bool], quantity: dict[str, Any]
+) -> dict[str, Any] | None:
+    """In how many members the conclusion holds, per choice of the axis that moves its
+    quantity most (None if no axis moves it)."""
+    axis = quantity["moved_most_by"]
+    if axis is None:
+        return None
+    counts: dict[str, list[int]] = {}
+    for key, verdict in zip(keys, verdicts, strict=True):
+        held = counts.setdefault(grid.member(key).choices[axis], [0, 0])
+        held[0] += int(verdict)
+        held[1] += 1
+    return {"axis": axis, "holds_in": {label: f"{h}/{n}" for label, (h, n) in counts.items()}}
+
+
 def _decided_by(grid: Grid, keys: list[str], verdicts: list[bool]) -> str | None:
     """The first axis whose every choice gives one verdict across the other axes."""
     for axis in grid.axes:
@@ -151,6 +167,7 @@ def robustness_summary(grid: Grid, rows: dict[str, Any]) -> dict[str, Any]:
                 "members": len(keys),
                 "verdict": verdict,
                 "decided_by": None if held in (0, len(keys)) else _decided_by(grid, keys, verdicts),
+                "by_choice": _by_choice(grid, keys, verdicts, quantities[quantity]),
             }
         )
     return {
@@ -171,13 +188,19 @@ def robustness_table(summary: dict[str, Any]) -> str:
     lines = [
         f"Grid {summary['grid']}: {summary['members']} of {summary['of']} scenarios finished.",
         "",
-        "| conclusion | holds in | verdict | decided by |",
-        "| --- | --- | --- | --- |",
+        "| conclusion | holds in | verdict | decided by | holds in, by the axis moving it most |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for c in summary["conclusions"]:
+        split = c.get("by_choice")
+        by_choice = (
+            ", ".join(f"{split['axis']}={k}: {v}" for k, v in split["holds_in"].items())
+            if split
+            else "-"
+        )
         lines.append(
             f"| {c['statement']} | {c['holds_in']}/{c['members']} | {c['verdict']} | "
-            f"{c['decided_by'] or '-'} |"
+            f"{c['decided_by'] or '-'} | {by_choice} |"
         )
     lines += [
         "",

@@ -243,14 +243,15 @@ def test_markdown_table(summary: dict[str, Any]) -> None:
     assert lines[0] == "Grid small: 4 of 4 scenarios finished."
     assert (
         "| the model fits better than the SM by chi2_SM - chi2_min >= 9 | 2/4 | "
-        "depends on the choices | g2 (holds with a) |"
+        "depends on the choices | g2 (holds with a) | g2=a: 2/2, g2=b: 0/2 |"
     ) in lines
     assert (
-        "| the data favour the model over the SM (ln B > 0) | 4/4 | holds for every choice | - |"
+        "| the data favour the model over the SM (ln B > 0) | 4/4 | holds for every choice | - "
+        "| g2=a: 2/2, g2=b: 2/2 |"
     ) in lines
     assert (
-        "| fcc-ee would exclude at least 95% of the posterior | 0/4 | holds for no choice | - |"
-        in (lines)
+        "| fcc-ee would exclude at least 95% of the posterior | 0/4 | holds for no choice | - "
+        "| g2=a: 0/2, g2=b: 0/2 |" in (lines)
     )
     assert f"| {CHI2} | 2 | 20 | g2 | 13 |" in lines
     assert f"| {M_S} | 800 | 1.3e+03 | ew | 400 |" in lines
