@@ -27,7 +27,7 @@ from g2fit.jobs.plane import PlaneReport
 
 #: A small emcee run: 8 walkers (2 x 4 parameters), 40 steps, 10 burnt, every 10th kept.
 SMALL = {"walkers": 8, "steps": 40, "progress": False}
-KEPT_DRAWS = 3  # steps 10, 20, 30 of 0..39
+KEPT_DRAWS = 2  # steps 10 and 30 of 0..39 (burn-in 40 // 4, thin 20)
 #: A small fit: 3-point profiles, a 2 x 2 2-D profile.
 SMALL_FIT = {"profile_points": 3, "profile_2d_points": 2}
 #: What `import g2fit` must not load: the heavy libraries load on first use.

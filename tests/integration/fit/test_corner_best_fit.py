@@ -31,7 +31,7 @@ def test_fit_redraws_the_corner_plot_with_the_best_fit(
     assert report.corner == run / "corner.png"
     samples, truths, title = drawn[0]
     assert truths == report.document["best_fit"]
-    assert len(samples["m_L"]) == 8 * 30 // 10  # walkers x kept steps / thin
+    assert len(samples["m_L"]) == 8 * 2  # walkers x kept steps (10 and 30: burn 10, thin 20)
     assert title == f"paper-2021: {len(samples['m_L'])} samples"
     assert (run / "corner.png").read_bytes() != before
 

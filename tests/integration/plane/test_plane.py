@@ -160,7 +160,7 @@ def test_integrand_command(tmp_path: Path) -> None:
         (["integrand", "--mL-over-mS", "0.5", "--out", "x.png"], "must be at least 1"),
         (["compare", "--posterior", "no/such/run"], "no g2fit posterior here"),
         (["compare", "--posterior", ".", "--futures", "lep3"], "unknown future 'lep3'; valid:"),
-        (["compare"], "give exactly one of --posterior RUN_DIR and --scenarios"),
+        (["compare"], "give exactly one of --posterior RUN_DIR, --scenarios A,B,... and --grid"),
         (["compare", "--scenarios", "paper-2021,nope"], "unknown scenario 'nope'; valid:"),
     ],
 )
