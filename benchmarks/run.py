@@ -444,6 +444,11 @@ def run_case(name: str) -> None:
 
 
 def _summary(name: str, row: dict[str, Any]) -> str:
+    if "seconds_1_workers" in row:
+        return (
+            f"{row['scenarios']} scenarios: 1 worker {row['seconds_1_workers']:.0f} s, "
+            f"2 workers {row['seconds_2_workers']:.0f} s ({row['speedup']:.2f} x)"
+        )
     if "ratio_to_bare_eq12" in row:
         return (
             f"{row['seconds'] * 1e3:9.3f} ms, {row['points_per_second']:.3g} points/s, "
@@ -477,11 +482,6 @@ def _summary(name: str, row: dict[str, Any]) -> str:
         return (
             f"{row['seconds']:.1f} s, min ESS {row['min_ess']:.0f}, "
             f"{row['min_ess_per_second']:.0f} ESS/s{extra}"
-        )
-    if "seconds_1_workers" in row:
-        return (
-            f"{row['scenarios']} scenarios: 1 worker {row['seconds_1_workers']:.0f} s, "
-            f"2 workers {row['seconds_2_workers']:.0f} s ({row['speedup']:.2f} x)"
         )
     if "de+snooker" in row:
         return ", ".join(
