@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from helpers import chromium, load_in_browser, one_line_error, run_cli
+from helpers import load_in_browser, one_line_error, run_cli
 
 from g2fit import __version__
 
@@ -47,10 +47,7 @@ def test_the_run_report_is_self_contained(run_folder: Path) -> None:
     assert f"<td>g2fit</td><td>{__version__}</td>" in page
 
 
-def test_the_run_report_opens_in_a_browser(run_folder: Path, tmp_path: Path) -> None:
-    browser = chromium()
-    if browser is None:
-        pytest.skip("no chromium on this machine (CI installs it: .ci/run)")
+def test_the_run_report_opens_in_a_browser(run_folder: Path, tmp_path: Path, browser: str) -> None:
     seen = load_in_browser(run_folder / "report.html", tmp_path, browser)
     assert seen["errors"] == []
     images = seen["images"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import chromium, load_in_browser, one_line_error, run_cli
+from helpers import load_in_browser, one_line_error, run_cli
 
 from g2fit.io.posterior import load_posterior, run_attrs
 
@@ -174,13 +174,10 @@ def test_a_killed_worker_s_member_resumes_from_its_checkpoint(tmp_path: Path) ->
     np.testing.assert_allclose(resumed["m_L"].to_numpy(), whole["m_L"].to_numpy(), rtol=1e-12)
 
 
-def test_the_grid_report_opens_in_a_browser(grid_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_grid_report_opens_in_a_browser(grid_run, tmp_path: Path, browser: str) -> None:  # type: ignore[no-untyped-def]
     out, _, _ = grid_run
     result = run_cli("report", str(out))
     assert result.returncode == 0, result.stderr
-    browser = chromium()
-    if browser is None:
-        pytest.skip("no chromium on this machine (CI installs it: .ci/run)")
     seen = load_in_browser(out / "report.html", tmp_path, browser)
     assert seen["errors"] == []
     images = seen["images"]
